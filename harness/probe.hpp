@@ -1,0 +1,77 @@
+// HTTP probing with libcurl: wait until a service answers its health path, then time sequential
+// requests on one keep-alive connection. The HTTP seam: `Probe` is the interface, `CurlProbe` the
+// real implementation; tests of the runner use a fake.
+#pragma once
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace imgbench {
+
+struct ReadyOptions {
+  std::string url;  // numeric address, e.g. http://172.17.0.2:8080/healthz
+  long expect_status = 200;
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  // Per-attempt limit; short so that the moment of readiness is not swallowed (MEASURING.md).
+  std::chrono::milliseconds attempt_timeout{50};
+  // Pause between attempts: the resolution of ready_ms.
+  std::chrono::milliseconds interval{2};
+  const volatile std::sig_atomic_t* cancel = nullptr;
+};
+
+struct ReadyResult {
+  bool ready = false;
+  bool cancelled = false;
+  // From `t0` (given by the caller) to the first expected answer / to the first attempt that was not
+  // refused (a connection was accepted); zero when it never happened.
+  std::chrono::nanoseconds ready_after{0};
+  std::chrono::nanoseconds first_accept_after{0};
+  int attempts = 0;
+  long last_status = 0;    // last HTTP status seen, 0 if none
+  std::string last_error;  // last transport error text, empty if none
+};
+
+struct LatencyOptions {
+  std::string url;
+  long expect_status = 200;
+  int warmup = 1000;     // requests sent and discarded before measuring
+  int requests = 10000;  // measured requests
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(2)};
+  const volatile std::sig_atomic_t* cancel = nullptr;
+};
+
+struct LatencyResult {
+  // One entry per measured request that got `expect_status`: harness time around the request, µs.
+  std::vector<double> latency_us;
+  int errors = 0;      // non-expected statuses and transport errors among measured requests
+  int reconnects = 0;  // measured requests that needed a new connection (CURLINFO_NUM_CONNECTS > 0)
+  bool cancelled = false;
+  std::string first_error;  // text of the first error, empty if none
+  // Response body bytes received during the measured requests (bodies are counted, then discarded).
+  std::uint64_t body_bytes = 0;
+};
+
+class Probe {
+ public:
+  virtual ~Probe() = default;
+  Probe() = default;
+  Probe(const Probe&) = delete;
+  Probe& operator=(const Probe&) = delete;
+
+  [[nodiscard]] virtual ReadyResult wait_ready(const ReadyOptions& options,
+                                               std::chrono::steady_clock::time_point t0) = 0;
+  [[nodiscard]] virtual LatencyResult measure_sequential(const LatencyOptions& options) = 0;
+};
+
+class CurlProbe final : public Probe {
+ public:
+  CurlProbe();  // curl_global_init once per process
+  [[nodiscard]] ReadyResult wait_ready(const ReadyOptions& options,
+                                       std::chrono::steady_clock::time_point t0) override;
+  [[nodiscard]] LatencyResult measure_sequential(const LatencyOptions& options) override;
+};
+
+}  // namespace imgbench

@@ -1,0 +1,364 @@
+// The probe against the real C++ healthz service on loopback, plus sockets that refuse or never
+// answer. No timing assertions: only what happened, never how fast.
+#include "probe.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "error.hpp"
+
+extern char** environ;
+
+namespace imgbench {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  [[nodiscard]] int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+sockaddr_in loopback(int port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return address;
+}
+
+// Binds a TCP socket on 127.0.0.1 to a port the kernel picks; returns the socket and the port.
+std::pair<int, int> bind_any_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    throw Error(std::string("socket: ") + std::strerror(errno));
+  }
+  sockaddr_in address = loopback(0);
+  socklen_t length = sizeof(address);
+  // The sockaddr casts are what the BSD socket API requires.
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::close(fd);
+    throw Error("bind 127.0.0.1:0: " + reason);
+  }
+  return {fd, ntohs(address.sin_port)};
+}
+
+// A loopback port nothing listens on right now (bound once by us, then released).
+int free_port() {
+  const auto [fd, port] = bind_any_port();
+  const Fd closer(fd);
+  return port;
+}
+
+// Listens and never accepts: the kernel completes each handshake into the backlog, so a client gets
+// connected and then silence.
+class SilentListener {
+ public:
+  SilentListener() : SilentListener(bind_any_port()) {}
+  [[nodiscard]] int port() const { return port_; }
+
+ private:
+  explicit SilentListener(std::pair<int, int> bound) : socket_(bound.first), port_(bound.second) {
+    if (::listen(socket_.get(), 64) != 0) {
+      throw Error(std::string("listen: ") + std::strerror(errno));
+    }
+  }
+
+  Fd socket_;
+  int port_;
+};
+
+// The host-built healthz on `port`; SIGTERM (then SIGKILL) and reaped when the object goes away.
+class Healthz {
+ public:
+  explicit Healthz(int port) {
+    const std::string binary = HEALTHZ_BINARY;
+    const std::string port_text = std::to_string(port);
+    std::vector<char*> argv = {const_cast<char*>(binary.c_str()),
+                               const_cast<char*>(port_text.c_str()), nullptr};
+    const int rc = ::posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ);
+    if (rc != 0) {
+      pid_ = -1;
+      spawn_error_ = binary + ": " + std::strerror(rc);
+    }
+  }
+  ~Healthz() {
+    if (pid_ <= 0) {
+      return;
+    }
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 200; ++i) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        return;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    ::kill(pid_, SIGKILL);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+  Healthz(const Healthz&) = delete;
+  Healthz& operator=(const Healthz&) = delete;
+
+  [[nodiscard]] bool spawned() const { return pid_ > 0; }
+  [[nodiscard]] const std::string& spawn_error() const { return spawn_error_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string spawn_error_;
+};
+
+std::string url(int port, const char* path) {
+  return "http://127.0.0.1:" + std::to_string(port) + path;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+ReadyOptions ready_options(std::string target, std::chrono::milliseconds timeout) {
+  ReadyOptions options;
+  options.url = std::move(target);
+  options.timeout = timeout;
+  return options;
+}
+
+// Starts healthz and waits until it answers; the fixture for tests that need a running service.
+class ProbeWithHealthz : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    port_ = free_port();
+    server_.emplace(port_);
+    ASSERT_TRUE(server_->spawned()) << server_->spawn_error();
+    const ReadyResult ready = probe_.wait_ready(ready_options(url(port_, "/healthz"), 10s),
+                                                std::chrono::steady_clock::now());
+    ASSERT_TRUE(ready.ready) << "healthz did not come up on port " << port_ << ": status "
+                             << ready.last_status << ", " << ready.last_error;
+  }
+
+  CurlProbe probe_;
+  int port_ = 0;
+  std::optional<Healthz> server_;
+};
+
+TEST(CurlProbe, WaitReadyReportsFirstExpectedAnswerFromHealthz) {
+  const int port = free_port();
+  const auto t0 = std::chrono::steady_clock::now();
+  const Healthz server(port);
+  ASSERT_TRUE(server.spawned()) << server.spawn_error();
+  CurlProbe probe;
+  const ReadyResult result = probe.wait_ready(ready_options(url(port, "/healthz"), 10s), t0);
+  EXPECT_TRUE(result.ready) << result.last_error;
+  EXPECT_FALSE(result.cancelled);
+  EXPECT_GE(result.attempts, 1);
+  EXPECT_GT(result.ready_after.count(), 0);
+  EXPECT_GT(result.first_accept_after.count(), 0);
+  EXPECT_LE(result.first_accept_after, result.ready_after);
+  EXPECT_EQ(result.last_status, 200);
+}
+
+TEST(CurlProbe, WaitReadyAgainstClosedPortGivesUpWithTransportError) {
+  CurlProbe probe;
+  const ReadyResult result = probe.wait_ready(ready_options(url(free_port(), "/healthz"), 300ms),
+                                              std::chrono::steady_clock::now());
+  EXPECT_FALSE(result.ready);
+  EXPECT_FALSE(result.cancelled);
+  EXPECT_GE(result.attempts, 1);
+  EXPECT_EQ(result.last_status, 0);
+  EXPECT_FALSE(result.last_error.empty());
+  EXPECT_EQ(result.ready_after.count(), 0);
+  EXPECT_EQ(result.first_accept_after.count(), 0) << "a refused connect is not an accept";
+}
+
+TEST(CurlProbe, WaitReadyNoticesServiceStartedAfterPollingBegan) {
+  const int port = free_port();
+  std::optional<Healthz> server;
+  CurlProbe probe;
+  const auto t0 = std::chrono::steady_clock::now();
+  ReadyResult result;
+  {
+    const std::jthread starter([&server, port] {
+      std::this_thread::sleep_for(200ms);
+      server.emplace(port);
+    });
+    result = probe.wait_ready(ready_options(url(port, "/healthz"), 10s), t0);
+  }
+  ASSERT_TRUE(server.has_value());
+  ASSERT_TRUE(server->spawned()) << server->spawn_error();
+  EXPECT_TRUE(result.ready) << result.last_error;
+  EXPECT_GT(result.first_accept_after.count(), 0);
+  EXPECT_LE(result.first_accept_after, result.ready_after);
+  EXPECT_EQ(result.last_status, 200);
+}
+
+TEST_F(ProbeWithHealthz, WaitReadyWithUnexpectedStatusIsNotReady) {
+  const ReadyResult result = probe_.wait_ready(ready_options(url(port_, "/nope"), 300ms),
+                                               std::chrono::steady_clock::now());
+  EXPECT_FALSE(result.ready);
+  EXPECT_GE(result.attempts, 1);
+  EXPECT_EQ(result.last_status, 404);
+  EXPECT_TRUE(result.last_error.empty()) << "a 404 is an answer, not a transport error";
+  EXPECT_GT(result.first_accept_after.count(), 0);
+}
+
+TEST_F(ProbeWithHealthz, MeasureSequentialTimesEveryRequestOnOneConnection) {
+  LatencyOptions options;
+  options.url = url(port_, "/healthz");
+  options.warmup = 200;
+  options.requests = 2000;
+  const LatencyResult result = probe_.measure_sequential(options);
+  EXPECT_EQ(result.errors, 0) << result.first_error;
+  EXPECT_TRUE(result.first_error.empty());
+  EXPECT_EQ(result.reconnects, 0);
+  EXPECT_FALSE(result.cancelled);
+  EXPECT_GT(result.body_bytes, 0U);
+  ASSERT_EQ(result.latency_us.size(), 2000U);
+  EXPECT_TRUE(std::all_of(result.latency_us.begin(), result.latency_us.end(),
+                          [](double us) { return us > 0.0; }));
+
+  // For information only (no timing assertions): what one request costs on this host.
+  std::vector<double> sorted = result.latency_us;
+  std::sort(sorted.begin(), sorted.end());
+  const double p50 = sorted[sorted.size() / 2];
+  std::cout << "[ FYI      ] host healthz, 2000 sequential requests: min " << sorted.front()
+            << " us, p50 " << p50 << " us, max " << sorted.back() << " us; body "
+            << result.body_bytes << " bytes\n";
+  RecordProperty("p50_us", std::to_string(p50));
+}
+
+TEST_F(ProbeWithHealthz, MeasureSequentialCountsUnexpectedStatusAsErrors) {
+  LatencyOptions options;
+  options.url = url(port_, "/nope");
+  options.warmup = 5;
+  options.requests = 50;
+  const LatencyResult result = probe_.measure_sequential(options);
+  EXPECT_EQ(result.errors, 50);
+  EXPECT_TRUE(result.latency_us.empty());
+  EXPECT_EQ(result.first_error, "HTTP 404");
+}
+
+TEST(CurlProbe, MeasureSequentialStillMeasuresAfterFailedWarmup) {
+  CurlProbe probe;
+  LatencyOptions options;
+  options.url = url(free_port(), "/healthz");
+  options.warmup = 3;
+  options.requests = 5;
+  options.request_timeout = 200ms;
+  const LatencyResult result = probe.measure_sequential(options);
+  EXPECT_EQ(result.errors, 5);
+  EXPECT_TRUE(result.latency_us.empty());
+  EXPECT_FALSE(result.first_error.empty());
+}
+
+TEST(CurlProbe, WaitReadyReturnsAtOnceWhenCancelled) {
+  CurlProbe probe;
+  const volatile std::sig_atomic_t cancel = 1;
+  ReadyOptions options = ready_options(url(free_port(), "/healthz"), 60s);
+  options.cancel = &cancel;
+  const ReadyResult result = probe.wait_ready(options, std::chrono::steady_clock::now());
+  EXPECT_TRUE(result.cancelled);
+  EXPECT_FALSE(result.ready);
+  EXPECT_EQ(result.attempts, 0);
+}
+
+TEST(CurlProbe, WaitReadyStopsPollingWhenCancelledMidway) {
+  CurlProbe probe;
+  volatile std::sig_atomic_t cancel = 0;
+  ReadyOptions options = ready_options(url(free_port(), "/healthz"), 60s);
+  options.interval = 1s;  // a cancel must not wait for a long pause to end
+  options.cancel = &cancel;
+  ReadyResult result;
+  {
+    // Stands in for the SIGINT handler, which sets the flag while the probe polls.
+    const std::jthread canceller([&cancel] {
+      std::this_thread::sleep_for(100ms);
+      cancel = 1;
+    });
+    result = probe.wait_ready(options, std::chrono::steady_clock::now());
+  }
+  EXPECT_TRUE(result.cancelled);
+  EXPECT_FALSE(result.ready);
+}
+
+TEST(CurlProbe, MeasureSequentialReturnsEarlyWhenCancelled) {
+  CurlProbe probe;
+  const volatile std::sig_atomic_t cancel = 1;
+  LatencyOptions options;
+  options.url = url(free_port(), "/healthz");
+  options.requests = 100000;
+  options.cancel = &cancel;
+  const LatencyResult result = probe.measure_sequential(options);
+  EXPECT_TRUE(result.cancelled);
+  EXPECT_TRUE(result.latency_us.empty());
+  EXPECT_EQ(result.errors, 0) << "no request may be sent after a cancel";
+}
+
+TEST(CurlProbe, WaitReadyAgainstSilentServerTimesOutAfterAccept) {
+  const SilentListener silent;
+  CurlProbe probe;
+  ReadyOptions options = ready_options(url(silent.port(), "/healthz"), 300ms);
+  options.attempt_timeout = 50ms;
+  const ReadyResult result = probe.wait_ready(options, std::chrono::steady_clock::now());
+  EXPECT_FALSE(result.ready);
+  EXPECT_GE(result.attempts, 1);
+  EXPECT_EQ(result.last_status, 0);
+  EXPECT_NE(lower(result.last_error).find("time"), std::string::npos) << result.last_error;
+  EXPECT_GT(result.first_accept_after.count(), 0) << "the kernel accepted the connection";
+}
+
+TEST(CurlProbe, MeasureSequentialCountsTimeoutsFromSilentServer) {
+  const SilentListener silent;
+  CurlProbe probe;
+  LatencyOptions options;
+  options.url = url(silent.port(), "/healthz");
+  options.warmup = 1;
+  options.requests = 3;
+  options.request_timeout = 50ms;
+  const LatencyResult result = probe.measure_sequential(options);
+  EXPECT_EQ(result.errors, 3);
+  EXPECT_EQ(result.reconnects, 3) << "libcurl drops a connection that timed out";
+  EXPECT_TRUE(result.latency_us.empty());
+  EXPECT_NE(lower(result.first_error).find("time"), std::string::npos) << result.first_error;
+}
+
+TEST(CurlProbe, EmptyUrlIsAnInputError) {
+  CurlProbe probe;
+  const auto now = std::chrono::steady_clock::now();
+  EXPECT_THROW(static_cast<void>(probe.wait_ready(ReadyOptions{}, now)), Error);
+  EXPECT_THROW(static_cast<void>(probe.measure_sequential(LatencyOptions{})), Error);
+}
+
+}  // namespace
+}  // namespace imgbench
