@@ -1,0 +1,417 @@
+#include "report.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace imgbench {
+namespace {
+
+constexpr std::string_view kMissing = "–";  // en dash: "not measured", never a zero
+constexpr std::size_t kCreatedByLimit = 80;
+
+// Locale-independent fixed-point text (printf would follow LC_NUMERIC).
+std::string fixed(double value, int decimals) {
+  // Values that round to zero print as "0.0", not "-0.0".
+  if (std::fabs(value) < 0.5 * std::pow(10.0, -decimals)) {
+    value = 0.0;
+  }
+  char buffer[64];
+  const auto result =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals);
+  if (result.ec != std::errc()) {
+    return "?";
+  }
+  return std::string(buffer, result.ptr);
+}
+
+// Inline markdown text that renders as the literal characters it holds: no table breaks (| and
+// newlines), no HTML (< > &), no code spans, links, emphasis or headings' closing #.
+std::string md(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    switch (c) {
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '|':
+      case '#':
+      case '~':
+        out += '\\';
+        out += c;
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\r':
+        out += ' ';
+        if (i + 1 < text.size() && text[i + 1] == '\n') {
+          ++i;  // CRLF is one line break, one space
+        }
+        break;
+      default:
+        // Newlines, tabs and other control bytes would end a table row or start a code block.
+        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
+        break;
+    }
+  }
+  return out;
+}
+
+std::string md_or_missing(std::string_view text) {
+  return text.empty() ? std::string(kMissing) : md(text);
+}
+
+// Cuts to at most `limit` code points, never inside a UTF-8 sequence, marking the cut with "…".
+std::string truncate_utf8(std::string_view text, std::size_t limit) {
+  std::size_t code_points = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if ((byte & 0xC0) != 0x80) {
+      if (code_points == limit) {
+        return std::string(text.substr(0, i)) + "…";
+      }
+      ++code_points;
+    }
+  }
+  return std::string(text);
+}
+
+std::optional<double> metric(const VariantResult& v, const char* name) {
+  const auto it = v.metrics.find(name);
+  if (it == v.metrics.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+std::string scaled(const VariantResult& v, const char* name, double divisor, int decimals) {
+  const auto value = metric(v, name);
+  return value ? fixed(*value / divisor, decimals) : std::string(kMissing);
+}
+
+// SI units like `docker images`: 1 kB = 1000 B.
+std::string human_bytes(std::int64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB"};
+  if (bytes < 1000 && bytes > -1000) {
+    return std::to_string(bytes) + " B";
+  }
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  // Move up while the rounded figure would read 1000.0 or more (999 950 B is "1.0 MB").
+  while (unit + 1 < std::size(kUnits) && std::fabs(value) >= 999.95) {
+    value /= 1000.0;
+    ++unit;
+  }
+  return fixed(value, 1) + " " + kUnits[unit];
+}
+
+// Size as a share of the largest image. A percentage reads at a glance ("12.3 %"), where a ratio
+// like "0.12×" invites misreading as a speed-up.
+std::string share_of_largest(std::optional<double> size, double largest) {
+  if (!size || largest <= 0) {
+    return std::string(kMissing);
+  }
+  const double percent = 100.0 * *size / largest;
+  if (percent > 0 && percent < 0.05) {
+    return "< 0.1 %";
+  }
+  return fixed(percent, 1) + " %";
+}
+
+// A fence longer than any backtick run inside, so log text can never close it early.
+std::string fence_for(std::string_view text) {
+  std::size_t longest = 0;
+  std::size_t run = 0;
+  for (const char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return std::string(std::max<std::size_t>(3, longest + 1), '`');
+}
+
+std::vector<const VariantResult*> measured_by_size(const Results& results) {
+  std::vector<const VariantResult*> rows;
+  for (const auto& v : results.variants) {
+    if (v.status == VariantStatus::Ok) {
+      rows.push_back(&v);
+    }
+  }
+  // Largest first; a variant without a size goes last, input order kept among equals.
+  std::stable_sort(rows.begin(), rows.end(), [](const VariantResult* a, const VariantResult* b) {
+    const auto sa = metric(*a, "size_bytes");
+    const auto sb = metric(*b, "size_bytes");
+    if (sa && sb) {
+      return *sa > *sb;
+    }
+    return sa.has_value() && !sb.has_value();
+  });
+  return rows;
+}
+
+// The comparison table's metric columns: header, metric key, divisor into the shown unit, decimals.
+struct Column {
+  const char* header;
+  const char* metric;
+  double divisor;
+  int decimals;
+};
+constexpr Column kColumns[] = {
+    {"layers", "layers", 1, 0},
+    {"build cold (s)", "build_cold_ms", 1000, 1},
+    {"ready (ms)", "ready_ms", 1, 0},
+    {"p50 (µs)", "latency_p50_us", 1, 0},
+    {"p99 (µs)", "latency_p99_us", 1, 0},
+    {"memory idle (MB)", "mem_idle_bytes", 1e6, 1},
+    {"errors", "errors", 1, 0},
+};
+
+void write_comparison(std::ostream& out, const std::vector<const VariantResult*>& rows) {
+  out << "## Comparison\n\n";
+  if (rows.empty()) {
+    out << "No variant was measured.\n\n";
+    return;
+  }
+  double largest = 0;
+  for (const auto* v : rows) {
+    largest = std::max(largest, metric(*v, "size_bytes").value_or(0));
+  }
+  out << "| variant | size (MB) | vs largest |";
+  for (const auto& column : kColumns) {
+    out << " " << column.header << " |";
+  }
+  out << "\n|---|--:|--:|";
+  for (std::size_t i = 0; i < std::size(kColumns); ++i) {
+    out << "--:|";
+  }
+  out << "\n";
+  for (const auto* v : rows) {
+    out << "| " << md(v->name) << " | " << scaled(*v, "size_bytes", 1e6, 1) << " | "
+        << share_of_largest(metric(*v, "size_bytes"), largest) << " |";
+    for (const auto& column : kColumns) {
+      out << " " << scaled(*v, column.metric, column.divisor, column.decimals) << " |";
+    }
+    out << "\n";
+  }
+  out << "\nSizes are in MB, 1 MB = 10^6 bytes, as `docker images` counts them; *vs largest* is "
+         "each image's size as a percentage of the largest one here. Rows are sorted by size. "
+         "Memory is the container's after it became ready. "
+      << kMissing
+      << " marks a metric that was not measured. How latency was measured: see Conditions.\n\n";
+}
+
+void write_skipped_and_failed(std::ostream& out, const Results& results) {
+  const auto reason_of = [](const VariantResult& v) {
+    return v.reason ? md(*v.reason) : std::string("no reason recorded");
+  };
+  bool heading = false;
+  for (const auto& v : results.variants) {
+    if (v.status == VariantStatus::Skipped) {
+      if (!heading) {
+        out << "## Skipped\n\n";
+        heading = true;
+      }
+      out << "- **" << md(v.name) << "**: " << reason_of(v) << "\n";
+    }
+  }
+  if (heading) {
+    out << "\n";
+  }
+  heading = false;
+  for (const auto& v : results.variants) {
+    if (v.status != VariantStatus::Failed) {
+      continue;
+    }
+    if (!heading) {
+      out << "## Failed\n\n";
+      heading = true;
+    }
+    out << "**" << md(v.name) << "**: " << reason_of(v) << "\n\n";
+    std::string_view tail = v.log_tail;
+    while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) {
+      tail.remove_suffix(1);
+    }
+    if (tail.empty()) {
+      out << "No log output was captured.\n\n";
+    } else {
+      const std::string fence = fence_for(tail);
+      out << fence << "text\n" << tail << "\n" << fence << "\n\n";
+    }
+  }
+}
+
+void write_layers(std::ostream& out, const VariantResult& v) {
+  out << "### " << md(v.name) << "\n\n";
+  out << "- description: " << md_or_missing(v.description) << "\n";
+  std::string image = md_or_missing(v.image.tag);
+  if (!v.image.id.empty()) {
+    // The short id `docker images` shows: 12 hex digits after "sha256:".
+    std::string_view id = v.image.id;
+    if (id.starts_with("sha256:")) {
+      id.remove_prefix(7);
+    }
+    image += " (" + md(id.substr(0, 12)) + ")";
+  }
+  out << "- image: " << image << "\n";
+  if (v.image.layers.empty()) {
+    out << "- layers: none recorded\n\n";
+    return;
+  }
+  std::int64_t total = 0;
+  for (const auto& layer : v.image.layers) {
+    total += layer.size_bytes;
+  }
+  out << "- layers: " << v.image.layers.size() << ", " << human_bytes(total)
+      << " in total, the base first\n\n";
+  out << "| # | size | created by |\n|--:|--:|---|\n";
+  for (std::size_t i = 0; i < v.image.layers.size(); ++i) {
+    const auto& layer = v.image.layers[i];
+    out << "| " << i + 1 << " | " << human_bytes(layer.size_bytes) << " | "
+        << md(truncate_utf8(layer.created_by, kCreatedByLimit)) << " |\n";
+  }
+  out << "\n";
+}
+
+void write_conditions(std::ostream& out, const RunInfo& run) {
+  const RunParameters& p = run.parameters;
+  out << "## Conditions\n\n"
+      << "- run id: " << md_or_missing(run.id) << "\n"
+      << "- started (UTC): " << md_or_missing(run.started_utc) << "\n"
+      << "- git revision: " << md_or_missing(run.git_revision) << "\n"
+      << "- Docker server: " << md_or_missing(run.docker_server_version)
+      << ", client: " << md_or_missing(run.docker_client_version) << "\n"
+      << "- builder: " << md_or_missing(run.builder) << "\n"
+      << "- storage driver: " << md_or_missing(run.storage_driver) << "\n"
+      << "- kernel: " << md_or_missing(run.kernel) << "\n"
+      << "- CPUs: " << run.cpus << "\n"
+      << "- requests: " << p.requests << "\n"
+      << "- warm-up requests: " << p.warmup << "\n"
+      << "- repetitions: " << p.repetitions << "\n"
+      << "- via: " << md_or_missing(p.via) << "\n\n";
+
+  std::string path;
+  if (p.via == "ip") {
+    path = "the container's IP on the bridge network (via=ip)";
+  } else if (p.via == "port") {
+    path = "the port published on 127.0.0.1 (via=port), so docker-proxy's cost is included";
+  } else {
+    path = "the path named via=" + md(p.via);
+  }
+  out << "Latency is the harness's own time around each request, for sequential requests on one "
+         "keep-alive connection to "
+      << path
+      << ", after the warm-up requests. Percentiles use linear interpolation between closest "
+         "ranks (type 7). Ready time runs from the start of `docker run` to the first expected "
+         "answer on the health path.\n";
+}
+
+// RFC 4180: quote a field holding a comma, a quote or a line break, doubling inner quotes.
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    return std::string(text);
+  }
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') {
+      out += '"';
+    }
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+// The same text results.json holds, so the CSV and the JSON never disagree on a figure.
+std::string csv_number(double value) {
+  if (!std::isfinite(value)) {
+    char buffer[16];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return std::string(buffer, result.ptr);
+  }
+  return number_to_json(value).dump();
+}
+
+}  // namespace
+
+void write_markdown(std::ostream& out, const Results& results) {
+  std::size_t measured = 0;
+  std::size_t skipped = 0;
+  std::size_t failed = 0;
+  for (const auto& v : results.variants) {
+    switch (v.status) {
+      case VariantStatus::Ok:
+        ++measured;
+        break;
+      case VariantStatus::Skipped:
+        ++skipped;
+        break;
+      case VariantStatus::Failed:
+        ++failed;
+        break;
+    }
+  }
+  out << "# imgbench run " << md_or_missing(results.run.id) << "\n\n"
+      << measured << " measured, " << skipped << " skipped, " << failed << " failed.\n\n";
+
+  const auto rows = measured_by_size(results);
+  write_comparison(out, rows);
+  write_skipped_and_failed(out, results);
+
+  // Layers for every measured variant, in table order, then for failed ones that got an image.
+  std::vector<const VariantResult*> with_layers = rows;
+  for (const auto& v : results.variants) {
+    if (v.status == VariantStatus::Failed && !v.image.layers.empty()) {
+      with_layers.push_back(&v);
+    }
+  }
+  if (!with_layers.empty()) {
+    out << "## Layers\n\n";
+    for (const auto* v : with_layers) {
+      write_layers(out, *v);
+    }
+  }
+  write_conditions(out, results.run);
+}
+
+void write_csv(std::ostream& out, const Results& results) {
+  std::set<std::string> names;
+  for (const auto& v : results.variants) {
+    for (const auto& [name, value] : v.metrics) {
+      names.insert(name);
+    }
+  }
+  out << "variant,status,reason";
+  for (const auto& name : names) {
+    out << "," << csv_field(name);
+  }
+  out << "\n";
+  for (const auto& v : results.variants) {
+    out << csv_field(v.name) << "," << to_string(v.status) << ","
+        << (v.reason ? csv_field(*v.reason) : std::string());
+    for (const auto& name : names) {
+      out << ",";
+      if (const auto it = v.metrics.find(name); it != v.metrics.end()) {
+        out << csv_number(it->second);
+      }
+    }
+    out << "\n";
+  }
+}
+
+}  // namespace imgbench

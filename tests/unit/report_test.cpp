@@ -1,0 +1,266 @@
+// report: markdown and CSV renderers, compared exactly with golden files, plus targeted checks of
+// escaping, ordering and number formats.
+//
+// The golden files tests/fixtures/golden/report.md and results.csv were written once from this
+// output and checked by hand. After an intended change to a renderer, regenerate them with
+//   IMGBENCH_UPDATE_GOLDEN=1 ./report_test
+// and review the diff before committing: the test then writes the files instead of failing.
+#include "report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+namespace imgbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kGolden = fs::path(IMGBENCH_FIXTURES) / "golden";
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Compares `actual` with a golden file byte for byte, or rewrites it when asked to.
+void expect_golden(const std::string& actual, const std::string& name) {
+  const fs::path file = kGolden / name;
+  const char* update = std::getenv("IMGBENCH_UPDATE_GOLDEN");
+  if (update != nullptr && std::string(update) == "1") {
+    fs::create_directories(kGolden);
+    std::ofstream(file, std::ios::binary) << actual;
+    std::cout << "rewrote " << file << "\n";
+    return;
+  }
+  ASSERT_TRUE(fs::exists(file)) << file << " is missing; run with IMGBENCH_UPDATE_GOLDEN=1";
+  EXPECT_EQ(actual, read_text(file)) << "rendering differs from " << file;
+}
+
+std::string markdown(const Results& r) {
+  std::ostringstream out;
+  write_markdown(out, r);
+  return out.str();
+}
+
+std::string csv(const Results& r) {
+  std::ostringstream out;
+  write_csv(out, r);
+  return out.str();
+}
+
+VariantResult ok_variant(std::string name, double size_bytes) {
+  VariantResult v;
+  v.name = std::move(name);
+  v.metrics["size_bytes"] = size_bytes;
+  return v;
+}
+
+// Four variants: two measured (one with a hostile name and description), one skipped, one failed.
+Results golden_results() {
+  Results r;
+  r.run.id = "20261203T181500Z-3f9a";
+  r.run.started_utc = "2026-12-03T18:15:00Z";
+  r.run.git_revision = "3f9a0c1-dirty";
+  r.run.docker_server_version = "20.10.24";
+  r.run.docker_client_version = "20.10.24";
+  r.run.builder = "legacy";
+  r.run.storage_driver = "overlay2";
+  r.run.kernel = "6.1.0-18-amd64";
+  r.run.cpus = 2;
+  r.run.parameters = {.requests = 10000, .warmup = 1000, .repetitions = 5, .via = "ip"};
+
+  // Measured but listed first while smaller: the table must sort by size.
+  VariantResult evil;
+  evil.name = "evil|<script>alert(1)</script>\nname";
+  evil.description = "pipes | and `ticks` and <b>tags</b> & *stars*\nsecond line";
+  evil.status = VariantStatus::Ok;
+  evil.image = {.id = "sha256:0123456789abcdef0123",
+                .tag = "imgbench/evil:20261203t181500z-3f9a",
+                .layers = {{.digest = "sha256:e1", .size_bytes = 2'100'000,
+                            .created_by = "COPY healthz /healthz"},
+                           {.digest = "sha256:e2", .size_bytes = 0,
+                            .created_by = "/bin/sh -c echo 'a|b' > /x\n&& echo <done> # "
+                                          "a very long command line that goes on and on until "
+                                          "it must be cut"}}};
+  evil.metrics = {{"size_bytes", 2'100'000},
+                  {"layers", 2},
+                  {"build_cold_ms", 4'321},
+                  {"ready_ms", 12.4},
+                  {"latency_p50_us", 97.25},
+                  {"latency_p99_us", 180.6},
+                  {"mem_idle_bytes", 1'234'567},
+                  {"errors", 0}};
+  r.variants.push_back(evil);
+
+  VariantResult full;
+  full.name = "full";
+  full.description = "Debian with the full build toolchain, like the write-up's first image";
+  full.tags = {"write-up"};
+  full.image = {.id = "sha256:aaaabbbbccccddddeeee",
+                .tag = "imgbench/full:20261203t181500z-3f9a",
+                .layers = {{.digest = "sha256:f1", .size_bytes = 74'800'000,
+                            .created_by = "/bin/sh -c #(nop) ADD file:… in / "},
+                           {.digest = "sha256:f2", .size_bytes = 371'200'000,
+                            .created_by = "/bin/sh -c apt-get install -y build-essential "
+                                          "python3-dev python3-pip && pip install aiohttp"}}};
+  // No memory and no p99: absent metrics must show as "–", never as 0.
+  full.metrics = {{"size_bytes", 446'000'000},
+                  {"layers", 2},
+                  {"build_cold_ms", 95'300},
+                  {"ready_ms", 812},
+                  {"latency_p50_us", 164.5},
+                  {"errors", 3}};
+  full.samples = {{"ready_ms", {800, 812, 830}}};
+  r.variants.push_back(full);
+
+  VariantResult skipped;
+  skipped.name = "distroless";
+  skipped.description = "needs a registry";
+  skipped.status = VariantStatus::Skipped;
+  skipped.reason = "requires_registry: no registry reachable; see [docs](http://x) *now*";
+  r.variants.push_back(skipped);
+
+  VariantResult failed;
+  failed.name = "broken, \"quoted\"";
+  failed.description = "does not build";
+  failed.status = VariantStatus::Failed;
+  failed.reason = "docker build exited 1";
+  failed.log_tail = "Step 3/5 : RUN make\n``` not a fence end\n</pre><script>x</script>\nexit 1\n";
+  failed.metrics = {{"build_cold_ms", 1500.5}};
+  r.variants.push_back(failed);
+  return r;
+}
+
+TEST(Report, MarkdownMatchesGoldenFile) {
+  expect_golden(markdown(golden_results()), "report.md");
+}
+
+TEST(Report, CsvMatchesGoldenFile) { expect_golden(csv(golden_results()), "results.csv"); }
+
+TEST(Report, HostileTextNeverReachesTheMarkdownRaw) {
+  const std::string md = markdown(golden_results());
+  // Inside the log tail's fence "<script>" is literal text; everywhere else it must be escaped.
+  const auto fence = md.find("````text\n");
+  const auto fence_end = md.find("\n````\n", fence + 1);
+  ASSERT_NE(fence_end, std::string::npos);
+  const std::string outside = md.substr(0, fence) + md.substr(fence_end + 6);
+  EXPECT_EQ(outside.find("<script>"), std::string::npos);
+  EXPECT_EQ(outside.find("<b>"), std::string::npos);
+  EXPECT_NE(md.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  // No live link or emphasis from a reason: the brackets and stars are escaped.
+  EXPECT_NE(md.find("see \\[docs\\](http://x) \\*now\\*"), std::string::npos);
+  // Every line of the comparison table keeps exactly 11 cell-separating pipes, whatever the
+  // variant's name holds. A pipe separates cells unless an odd number of backslashes precede it.
+  const auto begin = md.find("| variant |");
+  ASSERT_NE(begin, std::string::npos);
+  std::istringstream table(md.substr(begin, md.find("\n\n", begin) - begin));
+  std::string line;
+  int lines = 0;
+  while (std::getline(table, line)) {
+    int pipes = 0;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      std::size_t backslashes = 0;
+      while (backslashes < i && line[i - 1 - backslashes] == '\\') {
+        ++backslashes;
+      }
+      if (line[i] == '|' && backslashes % 2 == 0) {
+        ++pipes;
+      }
+    }
+    EXPECT_EQ(pipes, 11) << line;
+    ++lines;
+  }
+  EXPECT_EQ(lines, 4);  // header, alignment, two measured variants
+}
+
+TEST(Report, LogTailFenceIsLongerThanAnyBacktickRunInside) {
+  Results r;
+  VariantResult v;
+  v.name = "f";
+  v.status = VariantStatus::Failed;
+  v.log_tail = "a\n`````\nb";
+  r.variants.push_back(v);
+  const std::string md = markdown(r);
+  EXPECT_NE(md.find("``````text\na\n`````\nb\n``````\n"), std::string::npos) << md;
+}
+
+TEST(Report, ComparisonRowsAreSortedBySizeDescendingWithUnsizedLast) {
+  Results r;
+  r.variants.push_back(ok_variant("small", 1e6));
+  VariantResult unsized;
+  unsized.name = "unsized";
+  r.variants.push_back(unsized);
+  r.variants.push_back(ok_variant("large", 100e6));
+  r.variants.push_back(ok_variant("medium", 10e6));
+  const std::string md = markdown(r);
+  const auto large = md.find("| large |");
+  const auto medium = md.find("| medium |");
+  const auto small = md.find("| small |");
+  const auto last = md.find("| unsized |");
+  ASSERT_NE(last, std::string::npos);
+  EXPECT_LT(large, medium);
+  EXPECT_LT(medium, small);
+  EXPECT_LT(small, last);
+  // 1 MB of 100 MB is 1.0 %; 10 MB is 10.0 %.
+  EXPECT_NE(md.find("| small | 1.0 | 1.0 % |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| medium | 10.0 | 10.0 % |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| unsized | – | – |"), std::string::npos) << md;
+}
+
+TEST(Report, TinyShareOfLargestIsShownAsBelowOneTenthPercent) {
+  Results r;
+  r.variants.push_back(ok_variant("huge", 1e9));
+  r.variants.push_back(ok_variant("tiny", 1e5));  // 0.01 % of the largest
+  EXPECT_NE(markdown(r).find("| tiny | 0.1 | < 0.1 % |"), std::string::npos) << markdown(r);
+}
+
+TEST(Report, NoMeasuredVariantSaysSoInsteadOfAnEmptyTable) {
+  Results r;
+  VariantResult v;
+  v.name = "s";
+  v.status = VariantStatus::Skipped;
+  r.variants.push_back(v);
+  const std::string md = markdown(r);
+  EXPECT_NE(md.find("No variant was measured."), std::string::npos);
+  EXPECT_EQ(md.find("| variant |"), std::string::npos);
+  EXPECT_NE(md.find("- **s**: no reason recorded"), std::string::npos);
+}
+
+TEST(Report, PublishedPortRunSaysSoInConditions) {
+  Results r;
+  r.run.parameters.via = "port";
+  EXPECT_NE(markdown(r).find("the port published on 127.0.0.1 (via=port)"), std::string::npos);
+}
+
+TEST(Report, CsvQuotesFieldsPerRfc4180) {
+  Results r;
+  VariantResult v;
+  v.name = "a,b";
+  v.status = VariantStatus::Failed;
+  v.reason = "said \"no\"\nthen left";
+  v.metrics = {{"size_bytes", 55e6}, {"latency_p50_us", 97.25}};
+  r.variants.push_back(v);
+  EXPECT_EQ(csv(r),
+            "variant,status,reason,latency_p50_us,size_bytes\n"
+            "\"a,b\",failed,\"said \"\"no\"\"\nthen left\",97.25,55000000\n");
+}
+
+TEST(Report, CsvWithoutMetricsHasOnlyTheFixedColumns) {
+  Results r;
+  VariantResult v;
+  v.name = "s";
+  v.status = VariantStatus::Skipped;
+  r.variants.push_back(v);
+  EXPECT_EQ(csv(r), "variant,status,reason\ns,skipped,\n");
+}
+
+}  // namespace
+}  // namespace imgbench
