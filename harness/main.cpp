@@ -1,0 +1,300 @@
+// imgbench's command line: CLI11 wiring of the verbs onto the modules, and the one `try` that turns
+// errors into a message and an exit code.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "docker_cli.hpp"
+#include "error.hpp"
+#include "host.hpp"
+#include "probe.hpp"
+#include "report.hpp"
+#include "results.hpp"
+#include "runner.hpp"
+#include "variant.hpp"
+
+namespace fs = std::filesystem;
+using namespace imgbench;
+
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+extern "C" void on_signal(int /*signal*/) { g_interrupted = 1; }
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGHUP, &action, nullptr);
+}
+
+// Constant exit code for a variant that could not be measured (a build error, never ready, crash).
+constexpr int kExitVariantFailed = 3;
+
+struct RunArgs {
+  std::vector<std::string> variants;
+  int requests = 10000;
+  int warmup = 1000;
+  int repetitions = 3;
+  std::string via = "ip";
+  std::string out;
+  bool keep_images = false;
+  bool quiet = false;
+};
+
+fs::path repo_root_from(const std::string& repo_option) {
+  return repo_option.empty() ? find_repo_root(fs::current_path()) : fs::absolute(repo_option);
+}
+
+std::string render(const Results& results, void (*writer)(std::ostream&, const Results&)) {
+  std::ostringstream out;
+  writer(out, results);
+  return out.str();
+}
+
+// Writes results.json, results.csv and report.md into `dir`, each atomically.
+void write_run_folder(const fs::path& dir, const Results& results) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    throw Error("cannot create results folder " + dir.string() + ": " + ec.message());
+  }
+  write_file_atomic(dir / "results.json", to_json(results).dump(2) + "\n");
+  write_file_atomic(dir / "results.csv", render(results, write_csv));
+  write_file_atomic(dir / "report.md", render(results, write_markdown));
+}
+
+ProgressSink stderr_progress(bool quiet) {
+  const auto start = std::chrono::steady_clock::now();
+  return [start, quiet](const ProgressEvent& event) {
+    if (quiet && event.stage != "failed" && event.stage != "skipped") {
+      return;
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::ostringstream line;
+    line << '[' << std::fixed << std::setprecision(1) << std::setw(6) << seconds << "s] "
+         << event.variant << ": " << event.stage;
+    if (!event.detail.empty()) {
+      line << " — " << event.detail;
+    }
+    std::cerr << line.str() << '\n';
+  };
+}
+
+int do_run(const RunArgs& args, const std::string& repo_option) {
+  const fs::path repo = repo_root_from(repo_option);
+  auto variants = discover_variants(repo / "variants", repo);
+  if (!args.variants.empty()) {
+    variants = select_variants(variants, args.variants);
+  }
+  if (variants.empty()) {
+    throw Error("no variants found in " + (repo / "variants").string());
+  }
+
+  RunnerOptions options;
+  options.run.id = make_run_id();
+  options.run.started_utc = utc_now_rfc3339();
+  options.run.git_revision = git_revision(repo);
+  options.run.kernel = kernel_release();
+  options.run.cpus = online_cpus();
+  options.run.parameters.requests = args.requests;
+  options.run.parameters.warmup = args.warmup;
+  options.run.parameters.repetitions = args.repetitions;
+  options.run.parameters.via = args.via;
+  options.keep_images = args.keep_images;
+  options.cancel = &g_interrupted;
+
+  DockerCli docker("docker", &g_interrupted);
+  CurlProbe probe;
+  Runner runner(docker, probe, stderr_progress(args.quiet));
+  std::cerr << "imgbench: run " << options.run.id << ", " << variants.size() << " variant(s), "
+            << args.repetitions << " repetition(s) of " << args.requests << " requests\n";
+  Results results = runner.run(variants, options);
+  if (runner.interrupted()) {
+    std::cerr << "imgbench: interrupted; containers removed, no results written, "
+                 "previous results left as they were\n";
+    return kExitInterrupted;
+  }
+
+  const fs::path results_dir = repo / "results";
+  const fs::path out = args.out.empty() ? results_dir / "runs" / results.run.id : fs::path(args.out);
+  write_run_folder(out, results);
+  if (args.out.empty()) {
+    replace_symlink_atomic(results_dir / "latest", fs::path("runs") / results.run.id);
+  }
+  std::cout << render(results, write_markdown);
+  std::cerr << "imgbench: wrote " << out.string() << "/{results.json,results.csv,report.md}\n";
+
+  for (const auto& v : results.variants) {
+    if (v.status == VariantStatus::Failed) {
+      std::cerr << "imgbench: variant " << v.name << " failed: " << v.reason.value_or("") << '\n';
+      return kExitVariantFailed;
+    }
+  }
+  return kExitOk;
+}
+
+int do_list(const std::string& repo_option) {
+  const fs::path repo = repo_root_from(repo_option);
+  const auto variants = discover_variants(repo / "variants", repo);
+  DockerCli docker;
+  bool engine = true;
+  try {
+    (void)docker.engine_info();
+  } catch (const Error& e) {
+    engine = false;
+    std::cerr << "imgbench: " << e.what() << '\n';
+  }
+  for (const auto& v : variants) {
+    std::string here = "yes";
+    if (!engine) {
+      here = "unknown (no engine)";
+    } else {
+      for (const auto& image : v.requires_images) {
+        if (!docker.inspect_image(image)) {
+          here = v.requires_registry ? "no: needs " + image + " from a registry"
+                                     : "no: " + image + " missing (make bases)";
+          break;
+        }
+      }
+    }
+    std::string tags;
+    for (const auto& t : v.tags) {
+      tags += (tags.empty() ? "" : ",") + t;
+    }
+    std::cout << std::left << std::setw(28) << v.name << ' ' << v.description << "\n    runs here: "
+              << here << (tags.empty() ? "" : "; tags: " + tags) << '\n';
+  }
+  return kExitOk;
+}
+
+int do_report(const std::string& file, const std::string& out_option) {
+  const Results results = load_results(file);
+  const fs::path out = out_option.empty() ? fs::absolute(file).parent_path() : fs::path(out_option);
+  write_file_atomic(out / "results.csv", render(results, write_csv));
+  write_file_atomic(out / "report.md", render(results, write_markdown));
+  std::cout << render(results, write_markdown);
+  std::cerr << "imgbench: wrote " << out.string() << "/{results.csv,report.md}\n";
+  return kExitOk;
+}
+
+int do_clean() {
+  DockerCli docker;
+  (void)docker.engine_info();
+  const auto names = docker.containers_with_label(kRunLabel, "");
+  int removed = 0;
+  for (const auto& name : names) {
+    if (docker.remove_container(name)) {
+      ++removed;
+    } else {
+      std::cerr << "imgbench: could not remove container " << name << '\n';
+    }
+  }
+  std::cerr << "imgbench: removed " << removed << " container(s) left by earlier runs\n";
+  return removed == static_cast<int>(names.size()) ? kExitOk : kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "imgbench: builds each Dockerfile variant, records image size and layers, starts the "
+      "container and times its health endpoint, then writes comparison tables."};
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  imgbench run                        measure every variant in variants/\n"
+      "  imgbench run --variants static,slim --requests 2000\n"
+      "  imgbench list                       what each variant is and whether it can run here\n"
+      "  imgbench report results/latest/results.json\n"
+      "Exit codes: 0 ok, 2 bad input or no engine, 3 a variant failed, 130 interrupted.");
+  std::string repo;
+  app.add_option("--repo", repo, "The imgbench repository (default: found above the current folder)");
+
+  RunArgs run_args;
+  auto* run = app.add_subcommand("run", "Build, start and measure variants; write a run folder");
+  run->add_option("--variants", run_args.variants, "Only these variants (comma-separated names)")
+      ->delimiter(',');
+  run->add_option("--requests", run_args.requests, "Measured requests per repetition")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
+  run->add_option("--warmup", run_args.warmup, "Requests sent and discarded before measuring")
+      ->check(CLI::Range(0, 10'000'000))
+      ->capture_default_str();
+  run->add_option("--repetitions", run_args.repetitions,
+                  "Container starts per variant, interleaved across variants")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  run->add_option("--via", run_args.via,
+                  "Measure at the container's bridge IP (ip) or through the port published on "
+                  "127.0.0.1 (port, adds docker-proxy's cost)")
+      ->check(CLI::IsMember({"ip", "port"}))
+      ->capture_default_str();
+  run->add_option("--out", run_args.out,
+                  "Write the run folder here instead of results/runs/<id> (results/latest is "
+                  "then left alone)");
+  run->add_flag("--keep-images", run_args.keep_images,
+                "Keep the images built by this run (removed by default to save disk)");
+  run->add_flag("-q,--quiet", run_args.quiet, "Only failures and skips on stderr");
+  run->footer(
+      "Examples:\n"
+      "  imgbench run\n"
+      "  imgbench run --variants static,multistage --requests 20000 --repetitions 5\n"
+      "  make compare ARGS=\"--requests 200\"");
+
+  auto* list = app.add_subcommand("list", "List the variants and whether each can run here");
+
+  std::string report_file;
+  std::string report_out;
+  auto* report = app.add_subcommand("report", "Render report.md and results.csv from a results.json");
+  report->add_option("results", report_file, "A results.json written by `imgbench run`")
+      ->required()
+      ->check(CLI::ExistingFile);
+  report->add_option("--out", report_out, "Folder for the reports (default: next to the file)");
+  report->footer("Example:\n  imgbench report results/latest/results.json");
+
+  auto* clean = app.add_subcommand(
+      "clean", "Remove containers that interrupted or crashed runs left (found by label)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  install_signal_handlers();
+  try {
+    if (*run) {
+      return do_run(run_args, repo);
+    }
+    if (*list) {
+      return do_list(repo);
+    }
+    if (*report) {
+      return do_report(report_file, report_out);
+    }
+    if (*clean) {
+      return do_clean();
+    }
+  } catch (const Error& e) {
+    std::cerr << "imgbench: " << e.what() << '\n';
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "imgbench: internal error: " << e.what() << '\n';
+    return kExitUsage;
+  }
+  return kExitUsage;
+}

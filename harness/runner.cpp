@@ -1,0 +1,449 @@
+#include "runner.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <utility>
+
+#include "error.hpp"
+#include "process.hpp"
+#include "stats.hpp"
+
+namespace imgbench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kLogTailLines = 40;
+
+double to_ms(std::chrono::nanoseconds d) {
+  return static_cast<double>(d.count()) / 1e6;
+}
+
+bool cancelled(const volatile std::sig_atomic_t* flag) {
+  return flag != nullptr && *flag != 0;
+}
+
+// Removes a container however the scope is left: a thrown error, an early return, an interrupt.
+class ContainerGuard {
+ public:
+  ContainerGuard(Docker& docker, std::string name) : docker_(docker), name_(std::move(name)) {}
+  ContainerGuard(const ContainerGuard&) = delete;
+  ContainerGuard& operator=(const ContainerGuard&) = delete;
+  ~ContainerGuard() {
+    try {
+      (void)docker_.remove_container(name_);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; `clean` finds leftovers
+    }
+  }
+
+ private:
+  Docker& docker_;
+  std::string name_;
+};
+
+// What one variant carries between the build phase and the measuring phase.
+struct Work {
+  const Variant* variant = nullptr;
+  VariantResult* result = nullptr;
+  std::string tag;
+  bool built = false;
+  bool failed = false;
+  std::vector<double> ready_ms;
+  std::vector<double> mem_idle_bytes;
+  std::vector<double> stop_ms;
+  std::vector<Summary> latency;
+  double errors = 0;
+  double reconnects = 0;
+};
+
+void fail(Work& work, std::string reason, std::string log_tail) {
+  work.failed = true;
+  work.result->status = VariantStatus::Failed;
+  work.result->reason = std::move(reason);
+  work.result->log_tail = std::move(log_tail);
+}
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) {
+      out += separator;
+    }
+    out += item;
+  }
+  return out;
+}
+
+// Metric = median over repetitions of the per-repetition figure (the comparison uses repetition
+// medians, MEASURING.md); the per-repetition values are kept as samples.
+void put_median(VariantResult& result, const std::string& key, const std::vector<double>& values) {
+  if (values.empty()) {
+    return;
+  }
+  result.samples[key] = values;
+  result.metrics[key] = *median(values);
+}
+
+void record_latency(Work& work) {
+  auto& result = *work.result;
+  if (work.latency.empty()) {
+    return;
+  }
+  auto column = [&](double Summary::*field) {
+    std::vector<double> values;
+    values.reserve(work.latency.size());
+    for (const auto& s : work.latency) {
+      values.push_back(s.*field);
+    }
+    return values;
+  };
+  put_median(result, "latency_min_us", column(&Summary::min));
+  put_median(result, "latency_p50_us", column(&Summary::p50));
+  put_median(result, "latency_p90_us", column(&Summary::p90));
+  put_median(result, "latency_p99_us", column(&Summary::p99));
+  put_median(result, "latency_p999_us", column(&Summary::p999));
+  put_median(result, "latency_mean_us", column(&Summary::mean));
+  put_median(result, "latency_stddev_us", column(&Summary::stddev));
+  auto maxima = column(&Summary::max);
+  result.samples["latency_max_us"] = maxima;
+  result.metrics["latency_max_us"] = *std::max_element(maxima.begin(), maxima.end());
+}
+
+}  // namespace
+
+std::string container_name(const std::string& run_id, const std::string& variant, int repetition) {
+  return "imgbench-" + run_id + "-" + variant + "-" + std::to_string(repetition + 1);
+}
+
+std::string image_tag(const std::string& run_id, const std::string& variant) {
+  std::string tag = run_id;
+  std::transform(tag.begin(), tag.end(), tag.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return "imgbench/" + variant + ":" + tag;
+}
+
+bool is_metadata_instruction(const std::string& created_by) {
+  // Legacy builder: "/bin/sh -c #(nop)  CMD [...]"; ADD and COPY are written with #(nop) as well but
+  // make a layer. BuildKit: "CMD [...]", "ENV …", and RUN/COPY/ADD spelled out.
+  static const char* const kMetadata[] = {"CMD",   "ENTRYPOINT", "ENV",         "EXPOSE",
+                                          "LABEL", "USER",       "ARG",         "MAINTAINER",
+                                          "STOPSIGNAL", "HEALTHCHECK", "SHELL", "ONBUILD",
+                                          "VOLUME"};
+  std::string text = created_by;
+  const std::string nop = "#(nop)";
+  if (auto at = text.find(nop); at != std::string::npos) {
+    text = text.substr(at + nop.size());
+  }
+  auto first = text.find_first_not_of(' ');
+  if (first == std::string::npos) {
+    return false;
+  }
+  text = text.substr(first);
+  for (const char* word : kMetadata) {
+    const std::string w = word;
+    if (text.compare(0, w.size(), w) == 0 && (text.size() == w.size() || text[w.size()] == ' ')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<LayerRow> match_layers(const std::vector<std::string>& diff_ids,
+                                   const std::vector<HistoryRow>& history) {
+  // docker history lists the newest row first; RootFS.Layers lists the base first.
+  std::vector<const HistoryRow*> layer_rows;
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    if (!(it->size_bytes == 0 && is_metadata_instruction(it->created_by))) {
+      layer_rows.push_back(&*it);
+    }
+  }
+  std::vector<LayerRow> rows;
+  rows.reserve(diff_ids.size());
+  const bool aligned = layer_rows.size() == diff_ids.size();
+  for (std::size_t i = 0; i < diff_ids.size(); ++i) {
+    LayerRow row;
+    row.digest = diff_ids[i];
+    if (aligned) {
+      row.size_bytes = layer_rows[i]->size_bytes;
+      row.created_by = layer_rows[i]->created_by;
+    } else {
+      row.size_bytes = -1;  // the history could not be matched to the layers; anatomy can
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Runner::Runner(Docker& docker, Probe& probe, ProgressSink progress)
+    : docker_(docker), probe_(probe), progress_(std::move(progress)) {}
+
+Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& options) {
+  interrupted_ = false;
+  Results results;
+  results.run = options.run;
+  const EngineInfo engine = docker_.engine_info();
+  results.run.docker_server_version = engine.server_version;
+  results.run.docker_client_version = engine.client_version;
+  results.run.builder = engine.builder;
+  results.run.storage_driver = engine.storage_driver;
+
+  const auto& run_id = results.run.id;
+  const auto& params = results.run.parameters;
+  auto emit = [&](const std::string& variant, const char* stage, std::string detail = {}) {
+    if (progress_) {
+      progress_(ProgressEvent{variant, stage, std::move(detail)});
+    }
+  };
+  auto stop_requested = [&] {
+    if (cancelled(options.cancel)) {
+      interrupted_ = true;
+    }
+    return interrupted_;
+  };
+
+  results.variants.resize(variants.size());
+  std::vector<Work> work(variants.size());
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    const auto& v = variants[i];
+    auto& r = results.variants[i];
+    r.name = v.name;
+    r.description = v.description;
+    r.tags = v.tags;
+    work[i].variant = &v;
+    work[i].result = &r;
+    work[i].tag = image_tag(run_id, v.name);
+  }
+
+  // Phase 1: which variants can run here at all.
+  for (auto& w : work) {
+    std::vector<std::string> missing;
+    for (const auto& image : w.variant->requires_images) {
+      if (!docker_.inspect_image(image)) {
+        missing.push_back(image);
+      }
+    }
+    if (missing.empty()) {
+      continue;
+    }
+    w.failed = true;
+    w.result->status = VariantStatus::Skipped;
+    if (w.variant->requires_registry) {
+      w.result->reason = "needs " + join(missing, ", ") +
+                         " from a registry, which this engine cannot pull from here";
+      for (const auto& image : missing) {
+        auto pulled = docker_.pull(image);
+        if (pulled.ok) {
+          continue;
+        }
+        w.result->reason = "needs " + image + " from a registry; docker pull failed: " +
+                           pulled.failure;
+        break;
+      }
+      if (std::all_of(missing.begin(), missing.end(),
+                      [&](const std::string& image) { return docker_.inspect_image(image); })) {
+        w.failed = false;
+        w.result->status = VariantStatus::Ok;
+        w.result->reason.reset();
+        continue;
+      }
+    } else {
+      w.result->reason = "base image " + join(missing, ", ") +
+                         " is missing; make it with `make bases`";
+    }
+    emit(w.variant->name, "skipped", *w.result->reason);
+  }
+
+  // Phase 2: build and inspect every runnable variant.
+  for (auto& w : work) {
+    if (w.failed || stop_requested()) {
+      continue;
+    }
+    const auto& v = *w.variant;
+    emit(v.name, "building", w.tag);
+    BuildRequest request;
+    request.context_dir = v.context.string();
+    request.dockerfile = v.dockerfile.string();
+    request.tag = w.tag;
+    request.build_args = v.build_args;
+    request.labels = {{kRunLabel, run_id}, {"imgbench.variant", v.name}};
+    request.no_cache = true;
+    auto built = docker_.build(request);
+    w.built = built.ok;
+    if (stop_requested()) {
+      break;
+    }
+    if (!built.ok) {
+      fail(w, "docker build failed: " + built.failure, built.log_tail);
+      emit(v.name, "failed", *w.result->reason);
+      continue;
+    }
+    w.result->metrics["build_cold_ms"] = to_ms(built.elapsed);
+    auto image = docker_.inspect_image(w.tag);
+    if (!image) {
+      fail(w, "the image " + w.tag + " is missing right after its build", built.log_tail);
+      emit(v.name, "failed", *w.result->reason);
+      continue;
+    }
+    auto history = docker_.history(w.tag);
+    w.result->image.id = image->id;
+    w.result->image.tag = w.tag;
+    w.result->image.layers = match_layers(image->layers, history);
+    w.result->metrics["size_bytes"] = static_cast<double>(image->size_bytes);
+    w.result->metrics["layers"] = static_cast<double>(image->layers.size());
+    w.result->metrics["history_entries"] = static_cast<double>(history.size());
+    emit(v.name, "built", std::to_string(image->size_bytes) + " bytes, " +
+                              std::to_string(image->layers.size()) + " layers");
+  }
+
+  // Phase 3: measure, interleaved across variants, each repetition a fresh container.
+  for (int rep = 0; rep < params.repetitions && !stop_requested(); ++rep) {
+    for (auto& w : work) {
+      if (w.failed || !w.built || stop_requested()) {
+        continue;
+      }
+      const auto& v = *w.variant;
+      const std::string name = container_name(run_id, v.name, rep);
+      const std::string rep_text =
+          "repetition " + std::to_string(rep + 1) + "/" + std::to_string(params.repetitions);
+      ContainerGuard guard(docker_, name);
+      emit(v.name, "starting", rep_text);
+
+      RunRequest run;
+      run.image = w.tag;
+      run.name = name;
+      run.labels = {{kRunLabel, run_id}, {"imgbench.variant", v.name}};
+      run.container_port = v.port;
+      run.publish = params.via == "port";
+      const auto t0 = Clock::now();
+      auto started = docker_.run_detached(run);
+      if (!started.ok) {
+        if (stop_requested()) {
+          break;
+        }
+        fail(w, "docker run failed: " + started.failure, docker_.logs_tail(name, kLogTailLines));
+        emit(v.name, "failed", *w.result->reason);
+        continue;
+      }
+      auto info = docker_.inspect_container(name);
+      if (!info || !info->running) {
+        const int code = info ? info->exit_code : -1;
+        fail(w, "the container exited at once with code " + std::to_string(code),
+             docker_.logs_tail(name, kLogTailLines));
+        emit(v.name, "failed", *w.result->reason);
+        continue;
+      }
+      std::string host;
+      int port = v.port;
+      if (params.via == "port") {
+        if (!info->host_port) {
+          fail(w, "the container's port " + std::to_string(v.port) + " was not published", "");
+          continue;
+        }
+        host = "127.0.0.1";
+        port = *info->host_port;
+      } else {
+        host = info->ip_address;
+        if (host.empty()) {
+          fail(w, "the container has no address on the bridge network", "");
+          continue;
+        }
+      }
+      const std::string url = "http://" + host + ":" + std::to_string(port) + v.health_path;
+
+      ReadyOptions ready_options;
+      ready_options.url = url;
+      ready_options.expect_status = v.expect_status;
+      ready_options.timeout = v.ready_timeout;
+      ready_options.cancel = options.cancel;
+      auto ready = probe_.wait_ready(ready_options, t0);
+      if (ready.cancelled) {
+        interrupted_ = true;
+      }
+      if (stop_requested()) {
+        break;
+      }
+      if (!ready.ready) {
+        auto after = docker_.inspect_container(name);
+        std::string reason;
+        if (after && !after->running) {
+          reason = "the container exited with code " + std::to_string(after->exit_code) +
+                   " before answering " + v.health_path;
+        } else {
+          reason = "not ready after " + std::to_string(v.ready_timeout.count()) + " ms: ";
+          reason += ready.last_status != 0
+                        ? "last answer was HTTP " + std::to_string(ready.last_status)
+                        : "no answer (" + ready.last_error + ")";
+        }
+        fail(w, reason, docker_.logs_tail(name, kLogTailLines));
+        emit(v.name, "failed", reason);
+        continue;
+      }
+      w.ready_ms.push_back(to_ms(ready.ready_after));
+      emit(v.name, "ready", std::to_string(static_cast<long long>(to_ms(ready.ready_after))) + " ms");
+
+      if (auto mem = docker_.stats(name)) {
+        w.mem_idle_bytes.push_back(static_cast<double>(mem->mem_usage_bytes));
+      }
+
+      emit(v.name, "measuring",
+           std::to_string(params.requests) + " requests to " + url + ", " + rep_text);
+      LatencyOptions latency_options;
+      latency_options.url = url;
+      latency_options.expect_status = v.expect_status;
+      latency_options.warmup = params.warmup;
+      latency_options.requests = params.requests;
+      latency_options.cancel = options.cancel;
+      auto latency = probe_.measure_sequential(latency_options);
+      if (latency.cancelled) {
+        interrupted_ = true;
+      }
+      if (stop_requested()) {
+        break;
+      }
+      w.errors += latency.errors;
+      w.reconnects += latency.reconnects;
+      if (auto summary = summarize(latency.latency_us)) {
+        w.latency.push_back(*summary);
+      }
+      auto after = docker_.inspect_container(name);
+      if (after && !after->running) {
+        fail(w,
+             "the container exited with code " + std::to_string(after->exit_code) +
+                 " during the latency loop",
+             docker_.logs_tail(name, kLogTailLines));
+        emit(v.name, "failed", *w.result->reason);
+        continue;
+      }
+
+      emit(v.name, "stopping");
+      auto stopped = docker_.stop(name, options.stop_grace);
+      if (stopped.ok) {
+        w.stop_ms.push_back(to_ms(stopped.elapsed));
+      }
+    }
+  }
+
+  // A probe that saw the flag returns early without the loop conditions above re-reading it.
+  (void)stop_requested();
+
+  // Results of the measuring phase, then the images of this run.
+  for (auto& w : work) {
+    auto& r = *w.result;
+    if (w.built && !w.failed && !interrupted_) {
+      put_median(r, "ready_ms", w.ready_ms);
+      put_median(r, "mem_idle_bytes", w.mem_idle_bytes);
+      put_median(r, "stop_ms", w.stop_ms);
+      record_latency(w);
+      r.metrics["errors"] = w.errors;
+      r.metrics["reconnects"] = w.reconnects;
+      emit(r.name, "done");
+    }
+    if (w.built && !options.keep_images) {
+      (void)docker_.remove_image(w.tag);
+    }
+  }
+  return results;
+}
+
+}  // namespace imgbench

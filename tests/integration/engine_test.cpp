@@ -1,0 +1,280 @@
+// The whole harness on the real engine: `imgbench run` builds, starts, measures and removes, and the
+// figures it writes agree with what `docker image inspect` says. Each case is one scenario.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+
+extern char** environ;
+
+namespace imgbench {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+ProcessResult docker(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(60)) {
+  args.insert(args.begin(), "docker");
+  ProcessOptions options;
+  options.argv = std::move(args);
+  options.timeout = timeout;
+  return run_process(options);
+}
+
+bool engine_available() { return docker({"version"}).ok(); }
+bool base_image_available() {
+  return docker({"image", "inspect", "imgbench/debian:bookworm-slim"}).ok();
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  return json::parse(in);
+}
+
+// A throw-away repository: variants/ and harness/ (so it is recognised), the host-built healthz
+// binary for quick images, removed with everything in it when the test ends.
+class TempRepo {
+ public:
+  TempRepo() {
+    std::random_device rd;
+    root_ = fs::temp_directory_path() / ("imgbench-engine-" + std::to_string(rd()));
+    fs::create_directories(root_ / "harness");
+    fs::create_directories(root_ / "variants");
+    fs::create_directories(root_ / "results");
+  }
+  TempRepo(const TempRepo&) = delete;
+  TempRepo& operator=(const TempRepo&) = delete;
+  ~TempRepo() {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  [[nodiscard]] const fs::path& root() const { return root_; }
+
+  // A variant that copies the host-built C++ service onto the local Debian base: builds in seconds.
+  void add_quick_variant(const std::string& name) {
+    const fs::path dir = root_ / "variants" / name;
+    fs::create_directories(dir);
+    fs::copy_file(HEALTHZ_BINARY, dir / "healthz", fs::copy_options::overwrite_existing);
+    write_file(dir / "Dockerfile",
+               "FROM imgbench/debian:bookworm-slim\nCOPY healthz /usr/local/bin/healthz\n"
+               "CMD [\"/usr/local/bin/healthz\", \"8080\"]\n");
+    write_file(dir / "variant.json",
+               R"({"description": "quick test image", "requires_images": ["imgbench/debian:bookworm-slim"]})");
+  }
+  void add_broken_variant(const std::string& name) {
+    const fs::path dir = root_ / "variants" / name;
+    write_file(dir / "Dockerfile", "FROM imgbench/debian:bookworm-slim\nRUN exit 7\n");
+    write_file(dir / "variant.json", R"({"description": "a RUN that fails"})");
+  }
+
+ private:
+  fs::path root_;
+};
+
+std::vector<std::string> containers_of_run(const std::string& run_id) {
+  auto listed = docker({"ps", "-a", "--filter", "label=imgbench.run=" + run_id, "--format", "{{.Names}}"});
+  std::vector<std::string> names;
+  std::string line;
+  for (char c : listed.out) {
+    if (c == '\n') {
+      if (!line.empty()) {
+        names.push_back(line);
+      }
+      line.clear();
+    } else {
+      line += c;
+    }
+  }
+  return names;
+}
+
+ProcessResult imgbench(const std::vector<std::string>& args, std::chrono::minutes timeout) {
+  ProcessOptions options;
+  options.argv = {IMGBENCH_BINARY};
+  options.argv.insert(options.argv.end(), args.begin(), args.end());
+  options.timeout = timeout;
+  return run_process(options);
+}
+
+class Engine : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!engine_available()) {
+      GTEST_SKIP() << "no Docker Engine answers here";
+    }
+    if (!base_image_available()) {
+      GTEST_SKIP() << "imgbench/debian:bookworm-slim is missing; run `make bases`";
+    }
+  }
+};
+
+TEST_F(Engine, RunMeasuresAVariantAndItsFiguresMatchTheEngine) {
+  TempRepo repo;
+  repo.add_quick_variant("quick");
+  const fs::path out = repo.root() / "out";
+  auto run = imgbench({"--repo", repo.root().string(), "run", "--requests", "300", "--warmup", "50",
+                       "--repetitions", "2", "--keep-images", "--out", out.string()},
+                      std::chrono::minutes(10));
+  ASSERT_TRUE(run.ok()) << run.describe() << "\n" << run.err;
+
+  const json results = read_json(out / "results.json");
+  ASSERT_EQ(results.at("schema_version"), 1);
+  const std::string run_id = results.at("run").at("id");
+  const json& v = results.at("variants").at(0);
+  const std::string tag = v.at("image").at("tag");
+  struct RemoveImage {
+    std::string tag;
+    ~RemoveImage() { (void)docker({"rmi", tag}); }
+  } remove_image{tag};
+
+  EXPECT_EQ(v.at("status"), "ok");
+  const json& m = v.at("metrics");
+  const auto size = trim(docker({"image", "inspect", "--format", "{{.Size}}", tag}).out);
+  EXPECT_EQ(std::to_string(m.at("size_bytes").get<long long>()), size);
+  const auto layers = trim(docker({"image", "inspect", "--format", "{{len .RootFS.Layers}}", tag}).out);
+  EXPECT_EQ(std::to_string(m.at("layers").get<long long>()), layers);
+  EXPECT_EQ(v.at("image").at("layers").size(), m.at("layers").get<std::size_t>());
+  EXPECT_GT(m.at("latency_p50_us").get<double>(), 0);
+  EXPECT_LE(m.at("latency_p50_us").get<double>(), m.at("latency_p99_us").get<double>());
+  EXPECT_GT(m.at("ready_ms").get<double>(), 0);
+  EXPECT_GT(m.at("mem_idle_bytes").get<double>(), 0);
+  EXPECT_EQ(m.at("errors").get<double>(), 0);
+  EXPECT_EQ(v.at("samples").at("latency_p50_us").size(), 2U);
+  EXPECT_TRUE(fs::exists(out / "report.md"));
+  EXPECT_TRUE(fs::exists(out / "results.csv"));
+  EXPECT_TRUE(containers_of_run(run_id).empty());
+}
+
+TEST_F(Engine, BrokenDockerfileFailsThatVariantOnlyAndLeavesNothing) {
+  TempRepo repo;
+  repo.add_quick_variant("quick");
+  repo.add_broken_variant("broken");
+  auto run = imgbench({"--repo", repo.root().string(), "run", "--requests", "100", "--warmup", "10",
+                       "--repetitions", "1"},
+                      std::chrono::minutes(10));
+  EXPECT_EQ(run.outcome, Outcome::Exited);
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+
+  const fs::path latest = repo.root() / "results" / "latest";
+  ASSERT_TRUE(fs::is_symlink(latest));
+  const json results = read_json(latest / "results.json");
+  for (const auto& v : results.at("variants")) {
+    if (v.at("name") == "broken") {
+      EXPECT_EQ(v.at("status"), "failed");
+      EXPECT_NE(v.at("reason").get<std::string>().find("docker build failed"), std::string::npos);
+      EXPECT_NE(v.at("log_tail").get<std::string>().find("exit 7"), std::string::npos)
+          << v.at("log_tail");
+    } else {
+      EXPECT_EQ(v.at("status"), "ok");
+    }
+  }
+  EXPECT_TRUE(containers_of_run(results.at("run").at("id")).empty());
+  // The run's images were removed (no --keep-images).
+  for (const auto& v : results.at("variants")) {
+    const std::string tag = v.at("image").value("tag", "");
+    if (!tag.empty()) {
+      EXPECT_FALSE(docker({"image", "inspect", tag}).ok()) << tag << " was left behind";
+    }
+  }
+}
+
+TEST_F(Engine, InterruptDuringMeasurementExits130RemovesContainersAndKeepsOldResults) {
+  TempRepo repo;
+  repo.add_quick_variant("quick");
+  // An earlier run's results that must survive the interrupted one.
+  const fs::path old_run = repo.root() / "results" / "runs" / "old";
+  write_file(old_run / "results.json", "{\"previous\": true}\n");
+  fs::create_directory_symlink("runs/old", repo.root() / "results" / "latest");
+
+  const std::string repo_arg = repo.root().string();
+  std::vector<std::string> args{IMGBENCH_BINARY, "--repo",     repo_arg,  "run", "--requests",
+                                "5000000",       "--warmup", "0",         "--repetitions", "1"};
+  std::vector<char*> argv;
+  for (auto& a : args) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, IMGBENCH_BINARY, nullptr, nullptr, argv.data(), environ), 0);
+
+  // Wait until a container of this repository's run exists and is being measured.
+  bool measuring = false;
+  for (int i = 0; i < 600 && !measuring; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto listed = docker({"ps", "--filter", "label=imgbench.variant=quick", "--filter",
+                          "status=running", "--format", "{{.Names}}"});
+    measuring = !trim(listed.out).empty();
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  kill(pid, SIGINT);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  ASSERT_TRUE(measuring) << "the run never reached the measuring phase";
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+
+  auto left = docker({"ps", "-a", "--filter", "label=imgbench.variant=quick", "--format", "{{.Names}}"});
+  EXPECT_EQ(trim(left.out), "");
+  EXPECT_EQ(fs::read_symlink(repo.root() / "results" / "latest"), fs::path("runs/old"));
+  std::ifstream old(old_run / "results.json");
+  std::string text((std::istreambuf_iterator<char>(old)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "{\"previous\": true}\n");
+  // Only the old run folder: the interrupted run wrote nothing.
+  int runs = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(repo.root() / "results" / "runs")) {
+    ++runs;
+  }
+  EXPECT_EQ(runs, 1);
+}
+
+TEST_F(Engine, ShippedStaticVariantBuildsRunsAndAnswers) {
+  const fs::path out = fs::temp_directory_path() / ("imgbench-static-" + std::to_string(getpid()));
+  struct RemoveDir {
+    fs::path dir;
+    ~RemoveDir() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } remove_dir{out};
+  auto run = imgbench({"--repo", IMGBENCH_SOURCE_DIR, "run", "--variants", "static", "--requests",
+                       "500", "--warmup", "100", "--repetitions", "1", "--out", out.string()},
+                      std::chrono::minutes(15));
+  ASSERT_TRUE(run.ok()) << run.describe() << "\n" << run.err;
+  const json results = read_json(out / "results.json");
+  const json& v = results.at("variants").at(0);
+  EXPECT_EQ(v.at("name"), "static");
+  EXPECT_EQ(v.at("status"), "ok");
+  EXPECT_LE(v.at("metrics").at("size_bytes").get<long long>(), 2'000'000);
+  EXPECT_EQ(v.at("metrics").at("errors").get<double>(), 0);
+  EXPECT_TRUE(containers_of_run(results.at("run").at("id")).empty());
+}
+
+}  // namespace
+}  // namespace imgbench

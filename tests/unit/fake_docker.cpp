@@ -1,0 +1,164 @@
+#include "fake_docker.hpp"
+
+#include <algorithm>
+
+namespace imgbench::testing {
+namespace {
+
+std::string variant_of_labels(const std::map<std::string, std::string>& labels) {
+  auto it = labels.find("imgbench.variant");
+  return it == labels.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+EngineInfo FakeDocker::engine_info() {
+  calls.push_back("engine_info");
+  if (!engine_up) {
+    throw Error("Docker Engine not reachable at unix:///fake.sock");
+  }
+  return EngineInfo{"20.10.fake", "28.fake", "legacy", "overlay2", "1"};
+}
+
+BuildResult FakeDocker::build(const BuildRequest& request) {
+  const std::string variant = variant_of_labels(request.labels);
+  calls.push_back("build " + variant);
+  BuildResult result;
+  result.elapsed = std::chrono::milliseconds(1500);
+  if (auto it = build_failures.find(variant); it != build_failures.end()) {
+    result.ok = false;
+    result.failure = "exit 1";
+    result.log_tail = it->second;
+    return result;
+  }
+  result.ok = true;
+  result.image_id = "sha256:id-" + variant;
+  images.insert(request.tag);
+  tag_variant_[request.tag] = variant;
+  return result;
+}
+
+std::optional<ImageInfo> FakeDocker::inspect_image(const std::string& ref) {
+  calls.push_back("inspect_image " + ref);
+  if (images.count(ref) == 0) {
+    return std::nullopt;
+  }
+  ImageInfo info;
+  info.id = "sha256:id-" + tag_variant_[ref];
+  auto size = sizes.find(tag_variant_[ref]);
+  info.size_bytes = size == sizes.end() ? 74'001'000 : size->second;
+  info.layers = layers;
+  return info;
+}
+
+std::vector<HistoryRow> FakeDocker::history(const std::string& ref) {
+  calls.push_back("history " + ref);
+  return history_rows;
+}
+
+PullResult FakeDocker::pull(const std::string& ref) {
+  calls.push_back("pull " + ref);
+  if (pullable.count(ref) != 0) {
+    images.insert(ref);
+    return PullResult{true, ""};
+  }
+  return PullResult{false, "Error response from daemon: Get \"https://registry-1.docker.io/v2/\": "
+                           "dial tcp: lookup registry-1.docker.io: no such host"};
+}
+
+RunResult FakeDocker::run_detached(const RunRequest& request) {
+  calls.push_back("run " + request.name);
+  RunResult result;
+  if (containers.count(request.name) != 0) {
+    result.failure = "Conflict. The container name \"/" + request.name + "\" is already in use";
+    return result;
+  }
+  containers.insert(request.name);
+  started.push_back(request.name);
+  container_variant_[request.name] = tag_variant_[request.image];
+  result.ok = true;
+  result.container_id = "cid-" + request.name;
+  result.elapsed = std::chrono::milliseconds(300);
+  return result;
+}
+
+std::optional<ContainerInfo> FakeDocker::inspect_container(const std::string& name_or_id) {
+  calls.push_back("inspect_container " + name_or_id);
+  if (containers.count(name_or_id) == 0) {
+    return std::nullopt;
+  }
+  const std::string variant = container_variant_[name_or_id];
+  ContainerInfo info;
+  info.id = "cid-" + name_or_id;
+  info.running = exits_at_once.count(variant) == 0;
+  info.status = info.running ? "running" : "exited";
+  info.exit_code = info.running ? 0 : 127;
+  info.ip_address = "ip-of-" + variant;
+  return info;
+}
+
+std::optional<ContainerStats> FakeDocker::stats(const std::string& name_or_id) {
+  calls.push_back("stats " + name_or_id);
+  return ContainerStats{5'000'000, 24'000'000'000, 0.1};
+}
+
+std::string FakeDocker::logs_tail(const std::string& name_or_id, int /*lines*/) {
+  calls.push_back("logs " + name_or_id);
+  return "exec /app: no such file or directory\n";
+}
+
+StopResult FakeDocker::stop(const std::string& name_or_id, std::chrono::seconds /*grace*/) {
+  calls.push_back("stop " + name_or_id);
+  return StopResult{true, std::chrono::milliseconds(120), ""};
+}
+
+bool FakeDocker::remove_container(const std::string& name_or_id) {
+  calls.push_back("rm " + name_or_id);
+  containers.erase(name_or_id);
+  return true;
+}
+
+bool FakeDocker::remove_image(const std::string& ref) {
+  calls.push_back("rmi " + ref);
+  removed_images.push_back(ref);
+  return images.erase(ref) == 1;
+}
+
+std::vector<std::string> FakeDocker::containers_with_label(const std::string& /*key*/,
+                                                           const std::string& /*value*/) {
+  return {containers.begin(), containers.end()};
+}
+
+ReadyResult FakeProbe::wait_ready(const ReadyOptions& options,
+                                  std::chrono::steady_clock::time_point /*t0*/) {
+  ReadyResult result;
+  result.attempts = 3;
+  for (const auto& host : never_ready) {
+    if (options.url.find(host) != std::string::npos) {
+      result.last_status = 503;
+      return result;
+    }
+  }
+  result.ready = true;
+  result.last_status = options.expect_status;
+  result.ready_after = std::chrono::milliseconds(250);
+  result.first_accept_after = std::chrono::milliseconds(200);
+  return result;
+}
+
+LatencyResult FakeProbe::measure_sequential(const LatencyOptions& options) {
+  measured_urls.push_back(options.url);
+  LatencyResult result;
+  if (interrupt_while_measuring != nullptr) {
+    *interrupt_while_measuring = 1;
+    result.cancelled = true;
+    return result;
+  }
+  // 1..requests µs: p50 of a repetition is (requests + 1) / 2.
+  for (int i = 1; i <= options.requests; ++i) {
+    result.latency_us.push_back(static_cast<double>(i));
+  }
+  return result;
+}
+
+}  // namespace imgbench::testing

@@ -1,0 +1,71 @@
+// Hand-written fakes of the Docker and HTTP seams for runner tests: they record every call and play
+// back scripted outcomes, and they track which containers exist so leaks can be asserted.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "docker.hpp"
+#include "error.hpp"
+#include "probe.hpp"
+
+namespace imgbench::testing {
+
+class FakeDocker final : public Docker {
+ public:
+  // Scripted behaviour.
+  bool engine_up = true;
+  std::set<std::string> images{"imgbench/debian:bookworm-slim"};  // refs that exist
+  std::set<std::string> pullable;                               // refs a pull would fetch
+  std::map<std::string, std::string> build_failures;            // variant name → log text
+  std::set<std::string> exits_at_once;                          // variant names
+  std::map<std::string, std::int64_t> sizes;                    // variant name → size
+  std::vector<std::string> layers{"sha256:base", "sha256:app"};
+  std::vector<HistoryRow> history_rows{
+      {"sha256:3", "/bin/sh -c #(nop)  CMD [\"/app\"]", 0, ""},
+      {"sha256:2", "/bin/sh -c #(nop) COPY file:abc in /app ", 1000, ""},
+      {"<missing>", "", 74'000'000, "Imported from -"}};
+
+  // Recorded.
+  std::vector<std::string> calls;          // "build static", "run imgbench-…", "rm …", …
+  std::set<std::string> containers;        // names that exist now
+  std::vector<std::string> started;        // container names in start order
+  std::vector<std::string> removed_images;
+
+  EngineInfo engine_info() override;
+  BuildResult build(const BuildRequest& request) override;
+  std::optional<ImageInfo> inspect_image(const std::string& ref) override;
+  std::vector<HistoryRow> history(const std::string& ref) override;
+  PullResult pull(const std::string& ref) override;
+  RunResult run_detached(const RunRequest& request) override;
+  std::optional<ContainerInfo> inspect_container(const std::string& name_or_id) override;
+  std::optional<ContainerStats> stats(const std::string& name_or_id) override;
+  std::string logs_tail(const std::string& name_or_id, int lines) override;
+  StopResult stop(const std::string& name_or_id, std::chrono::seconds grace) override;
+  bool remove_container(const std::string& name_or_id) override;
+  bool remove_image(const std::string& ref) override;
+  std::vector<std::string> containers_with_label(const std::string& key,
+                                                 const std::string& value) override;
+
+ private:
+  std::map<std::string, std::string> container_variant_;  // container name → variant name
+  std::map<std::string, std::string> tag_variant_;        // image tag → variant name
+};
+
+class FakeProbe final : public Probe {
+ public:
+  // FakeDocker gives each container the address "ip-of-<variant>"; URLs holding one of these
+  // never become ready.
+  std::set<std::string> never_ready;
+  // When set, measure_sequential raises this flag (as Ctrl-C would) and reports itself cancelled.
+  volatile std::sig_atomic_t* interrupt_while_measuring = nullptr;
+  std::vector<std::string> measured_urls;
+
+  ReadyResult wait_ready(const ReadyOptions& options,
+                         std::chrono::steady_clock::time_point t0) override;
+  LatencyResult measure_sequential(const LatencyOptions& options) override;
+};
+
+}  // namespace imgbench::testing

@@ -1,0 +1,246 @@
+// The runner against fake Docker and HTTP: the order of a run, failures as data, guaranteed cleanup.
+#include "runner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "fake_docker.hpp"
+
+namespace imgbench {
+namespace {
+
+using testing::FakeDocker;
+using testing::FakeProbe;
+
+Variant make_variant(const std::string& name) {
+  Variant v;
+  v.name = name;
+  v.description = "the " + name + " variant";
+  v.dir = "/repo/variants/" + name;
+  v.dockerfile = v.dir / "Dockerfile";
+  v.context = "/repo";
+  v.requires_images = {"imgbench/debian:bookworm-slim"};
+  return v;
+}
+
+RunnerOptions make_options(int repetitions = 1) {
+  RunnerOptions options;
+  options.run.id = "20261203T181500Z-abcd";
+  options.run.parameters.requests = 100;
+  options.run.parameters.warmup = 10;
+  options.run.parameters.repetitions = repetitions;
+  return options;
+}
+
+const VariantResult& find(const Results& results, const std::string& name) {
+  auto it = std::find_if(results.variants.begin(), results.variants.end(),
+                         [&](const VariantResult& v) { return v.name == name; });
+  if (it == results.variants.end()) {
+    throw std::runtime_error("no variant " + name);
+  }
+  return *it;
+}
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  FakeDocker docker;
+  FakeProbe probe;
+  std::vector<ProgressEvent> events;
+  Runner runner{docker, probe, [this](const ProgressEvent& e) { events.push_back(e); }};
+};
+
+TEST_F(RunnerTest, MeasuredVariantGetsImageAndLatencyMetrics) {
+  docker.sizes["static"] = 1'500'000;
+  const auto results = runner.run({make_variant("static")}, make_options());
+  const auto& r = find(results, "static");
+  EXPECT_EQ(r.status, VariantStatus::Ok);
+  EXPECT_FALSE(r.reason.has_value());
+  EXPECT_EQ(r.metrics.at("size_bytes"), 1'500'000);
+  EXPECT_EQ(r.metrics.at("layers"), 2);
+  EXPECT_EQ(r.metrics.at("history_entries"), 3);
+  EXPECT_EQ(r.metrics.at("build_cold_ms"), 1500);
+  EXPECT_EQ(r.metrics.at("ready_ms"), 250);
+  EXPECT_EQ(r.metrics.at("mem_idle_bytes"), 5'000'000);
+  EXPECT_EQ(r.metrics.at("stop_ms"), 120);
+  // The fake answers 1..100 µs: type-7 p50 = 50.5, p99 = 99.01, max = 100.
+  EXPECT_DOUBLE_EQ(r.metrics.at("latency_p50_us"), 50.5);
+  EXPECT_DOUBLE_EQ(r.metrics.at("latency_p99_us"), 99.01);
+  EXPECT_DOUBLE_EQ(r.metrics.at("latency_max_us"), 100);
+  EXPECT_DOUBLE_EQ(r.metrics.at("latency_mean_us"), 50.5);
+  EXPECT_EQ(r.metrics.at("errors"), 0);
+  EXPECT_EQ(r.image.tag, "imgbench/static:20261203t181500z-abcd");
+  EXPECT_EQ(results.run.docker_server_version, "20.10.fake");
+  EXPECT_EQ(results.run.builder, "legacy");
+}
+
+TEST_F(RunnerTest, MeasuresTheContainerAddressNotAPublishedPort) {
+  (void)runner.run({make_variant("static")}, make_options());
+  ASSERT_EQ(probe.measured_urls.size(), 1U);
+  EXPECT_EQ(probe.measured_urls[0], "http://ip-of-static:8080/healthz");
+}
+
+TEST_F(RunnerTest, LayersArePairedWithTheHistoryRowsThatMadeThem) {
+  const auto results = runner.run({make_variant("static")}, make_options());
+  const auto& layers = find(results, "static").image.layers;
+  ASSERT_EQ(layers.size(), 2U);
+  EXPECT_EQ(layers[0].digest, "sha256:base");
+  EXPECT_EQ(layers[0].size_bytes, 74'000'000);
+  EXPECT_EQ(layers[1].digest, "sha256:app");
+  EXPECT_EQ(layers[1].size_bytes, 1000);
+  EXPECT_NE(layers[1].created_by.find("COPY"), std::string::npos);
+}
+
+TEST_F(RunnerTest, EveryContainerIsNamedLabelledAndRemoved) {
+  (void)runner.run({make_variant("fat"), make_variant("static")}, make_options(2));
+  EXPECT_TRUE(docker.containers.empty());
+  EXPECT_EQ(docker.started.size(), 4U);
+  for (const auto& name : docker.started) {
+    EXPECT_EQ(name.rfind("imgbench-20261203T181500Z-abcd-", 0), 0U) << name;
+  }
+}
+
+TEST_F(RunnerTest, RepetitionsAreInterleavedAcrossVariants) {
+  (void)runner.run({make_variant("a"), make_variant("b")}, make_options(2));
+  const std::vector<std::string> expected{
+      "imgbench-20261203T181500Z-abcd-a-1", "imgbench-20261203T181500Z-abcd-b-1",
+      "imgbench-20261203T181500Z-abcd-a-2", "imgbench-20261203T181500Z-abcd-b-2"};
+  EXPECT_EQ(docker.started, expected);
+}
+
+TEST_F(RunnerTest, SamplesKeepOneValuePerRepetition) {
+  const auto results = runner.run({make_variant("a")}, make_options(3));
+  const auto& r = find(results, "a");
+  EXPECT_EQ(r.samples.at("ready_ms").size(), 3U);
+  EXPECT_EQ(r.samples.at("latency_p50_us").size(), 3U);
+}
+
+TEST_F(RunnerTest, BuildFailureIsRecordedAndOthersAreStillMeasured) {
+  docker.build_failures["broken"] = "Step 2/3 : RUN false\nThe command returned a non-zero code: 1\n";
+  const auto results = runner.run({make_variant("broken"), make_variant("ok")}, make_options());
+  const auto& broken = find(results, "broken");
+  EXPECT_EQ(broken.status, VariantStatus::Failed);
+  EXPECT_NE(broken.reason->find("docker build failed"), std::string::npos);
+  EXPECT_NE(broken.log_tail.find("non-zero code"), std::string::npos);
+  EXPECT_EQ(broken.metrics.count("latency_p50_us"), 0U);
+  EXPECT_EQ(find(results, "ok").status, VariantStatus::Ok);
+  EXPECT_EQ(find(results, "ok").metrics.count("latency_p50_us"), 1U);
+}
+
+TEST_F(RunnerTest, MissingBaseImageSkipsWithTheCommandThatMakesIt) {
+  docker.images.clear();
+  const auto results = runner.run({make_variant("slim")}, make_options());
+  const auto& r = find(results, "slim");
+  EXPECT_EQ(r.status, VariantStatus::Skipped);
+  EXPECT_NE(r.reason->find("make bases"), std::string::npos);
+  EXPECT_EQ(std::count(docker.calls.begin(), docker.calls.end(), "build slim"), 0);
+}
+
+TEST_F(RunnerTest, RegistryVariantIsSkippedWhenThePullFails) {
+  auto v = make_variant("writeup-alpine");
+  v.requires_images = {"python:3.7-alpine"};
+  v.requires_registry = true;
+  const auto results = runner.run({v}, make_options());
+  const auto& r = find(results, "writeup-alpine");
+  EXPECT_EQ(r.status, VariantStatus::Skipped);
+  EXPECT_NE(r.reason->find("python:3.7-alpine"), std::string::npos);
+  EXPECT_NE(r.reason->find("docker pull failed"), std::string::npos);
+}
+
+TEST_F(RunnerTest, RegistryVariantRunsWhenThePullWorks) {
+  auto v = make_variant("writeup-alpine");
+  v.requires_images = {"python:3.7-alpine"};
+  v.requires_registry = true;
+  docker.pullable.insert("python:3.7-alpine");
+  const auto results = runner.run({v}, make_options());
+  EXPECT_EQ(find(results, "writeup-alpine").status, VariantStatus::Ok);
+}
+
+TEST_F(RunnerTest, ContainerThatExitsAtOnceFailsWithItsCodeAndLogAndIsRemoved) {
+  docker.exits_at_once.insert("crashy");
+  const auto results = runner.run({make_variant("crashy")}, make_options());
+  const auto& r = find(results, "crashy");
+  EXPECT_EQ(r.status, VariantStatus::Failed);
+  EXPECT_NE(r.reason->find("code 127"), std::string::npos);
+  EXPECT_NE(r.log_tail.find("no such file"), std::string::npos);
+  EXPECT_TRUE(docker.containers.empty());
+}
+
+TEST_F(RunnerTest, NeverReadyFailsWithTheLastAnswerAndIsRemoved) {
+  probe.never_ready.insert("ip-of-sleepy");
+  auto v = make_variant("sleepy");
+  v.ready_timeout = std::chrono::milliseconds(700);
+  const auto results = runner.run({v, make_variant("fine")}, make_options());
+  const auto& r = find(results, "sleepy");
+  EXPECT_EQ(r.status, VariantStatus::Failed);
+  EXPECT_NE(r.reason->find("not ready after 700 ms"), std::string::npos);
+  EXPECT_NE(r.reason->find("HTTP 503"), std::string::npos);
+  EXPECT_EQ(find(results, "fine").status, VariantStatus::Ok);
+  EXPECT_TRUE(docker.containers.empty());
+}
+
+TEST_F(RunnerTest, InterruptStopsTheRunAndStillRemovesContainersAndImages) {
+  volatile std::sig_atomic_t flag = 0;
+  probe.interrupt_while_measuring = &flag;
+  auto options = make_options(3);
+  options.cancel = &flag;
+  (void)runner.run({make_variant("a"), make_variant("b")}, options);
+  EXPECT_TRUE(runner.interrupted());
+  EXPECT_EQ(docker.started.size(), 1U);
+  EXPECT_TRUE(docker.containers.empty());
+  EXPECT_EQ(docker.removed_images.size(), 2U);
+}
+
+TEST_F(RunnerTest, InterruptInTheLastMeasurementStillCountsAsInterrupted) {
+  // No later loop iteration re-reads the flag: the probe's "cancelled" must be enough.
+  volatile std::sig_atomic_t flag = 0;
+  probe.interrupt_while_measuring = &flag;
+  auto options = make_options(1);
+  options.cancel = &flag;
+  const auto results = runner.run({make_variant("only")}, options);
+  EXPECT_TRUE(runner.interrupted());
+  EXPECT_EQ(find(results, "only").metrics.count("errors"), 0U);
+  EXPECT_TRUE(docker.containers.empty());
+}
+
+TEST_F(RunnerTest, ImagesAreRemovedUnlessAskedToKeepThem) {
+  auto options = make_options();
+  (void)runner.run({make_variant("a")}, options);
+  EXPECT_EQ(docker.removed_images, std::vector<std::string>{"imgbench/a:20261203t181500z-abcd"});
+  docker.removed_images.clear();
+  options.keep_images = true;
+  (void)runner.run({make_variant("a")}, options);
+  EXPECT_TRUE(docker.removed_images.empty());
+}
+
+TEST_F(RunnerTest, UnreachableEngineIsAnErrorBeforeAnythingIsBuilt) {
+  docker.engine_up = false;
+  EXPECT_THROW((void)runner.run({make_variant("a")}, make_options()), Error);
+  EXPECT_EQ(std::count(docker.calls.begin(), docker.calls.end(), "build a"), 0);
+}
+
+TEST(MatchLayers, MetadataRowsAreNotLayers) {
+  EXPECT_TRUE(is_metadata_instruction("/bin/sh -c #(nop)  CMD [\"python3\"]"));
+  EXPECT_TRUE(is_metadata_instruction("/bin/sh -c #(nop)  EXPOSE 8080"));
+  EXPECT_TRUE(is_metadata_instruction("ENV PATH=/usr/bin"));
+  EXPECT_FALSE(is_metadata_instruction("/bin/sh -c #(nop) COPY file:1 in / "));
+  EXPECT_FALSE(is_metadata_instruction("/bin/sh -c apt-get install -y gcc"));
+  EXPECT_FALSE(is_metadata_instruction(""));
+  EXPECT_FALSE(is_metadata_instruction("/bin/sh -c #(nop)  CMDX"));
+}
+
+TEST(MatchLayers, UnalignedHistoryKeepsDigestsAndMarksSizesUnknown) {
+  const std::vector<HistoryRow> history{{"<missing>", "/bin/sh -c true", 0, ""}};
+  const auto rows = match_layers({"sha256:a", "sha256:b"}, history);
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(rows[1].digest, "sha256:b");
+  EXPECT_EQ(rows[1].size_bytes, -1);
+}
+
+TEST(RunnerNames, ContainerNameAndImageTagCarryTheRunAndVariant) {
+  EXPECT_EQ(container_name("20261203T181500Z-abcd", "slim", 0), "imgbench-20261203T181500Z-abcd-slim-1");
+  EXPECT_EQ(image_tag("20261203T181500Z-abcd", "slim"), "imgbench/slim:20261203t181500z-abcd");
+}
+
+}  // namespace
+}  // namespace imgbench
