@@ -559,4 +559,36 @@ std::string merge_timestamped_logs(std::string_view out, std::string_view err) {
   return merged;
 }
 
+std::vector<std::string> parse_build_step_images(std::string_view build_stdout) {
+  std::vector<std::string> ids;
+  bool after_from = false;
+  std::size_t start = 0;
+  while (start < build_stdout.size()) {
+    auto end = build_stdout.find('\n', start);
+    if (end == std::string_view::npos) {
+      end = build_stdout.size();
+    }
+    std::string_view line = build_stdout.substr(start, end - start);
+    start = end + 1;
+    if (line.rfind("Step ", 0) == 0) {
+      const auto colon = line.find(" : ");
+      after_from = colon != std::string_view::npos && line.substr(colon + 3).rfind("FROM ", 0) == 0;
+      continue;
+    }
+    constexpr std::string_view kArrow = " ---> ";
+    if (line.rfind(kArrow, 0) != 0) {
+      continue;
+    }
+    const std::string_view id = line.substr(kArrow.size());
+    const bool is_id = id.size() >= 12 && std::all_of(id.begin(), id.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
+    // The image a FROM step names belongs to someone else (or to an earlier stage, already listed).
+    if (is_id && !after_from) {
+      ids.emplace_back(id);
+    }
+  }
+  return ids;
+}
+
 }  // namespace imgbench

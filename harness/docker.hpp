@@ -28,6 +28,9 @@ struct BuildResult {
   std::string log_tail;   // last lines of the build output (stdout and stderr), always filled
   std::string failure;    // one line when !ok: "exit 1", "timed out after …"
   std::chrono::nanoseconds elapsed{0};
+  // Short ids of the images the build's steps made (not the FROM images), oldest first; a failed
+  // build fills it too. The legacy builder leaves the ones of earlier stages behind untagged.
+  std::vector<std::string> step_images;
 };
 
 struct ImageInfo {
@@ -150,6 +153,10 @@ class Docker {
 [[nodiscard]] DaemonInfo parse_info(std::string_view json_text);
 // "1.52MiB", "23.4GiB", "512kB", "0B" → bytes (docker's units: B, kB/KiB, MB/MiB, GB/GiB, TB/TiB).
 [[nodiscard]] std::int64_t parse_size_text(std::string_view text);
+
+// The step images of a legacy-builder log (" ---> 92a8f5ebb21c" lines that do not follow a FROM
+// step), oldest first. BuildKit logs have none.
+[[nodiscard]] std::vector<std::string> parse_build_step_images(std::string_view build_stdout);
 
 // True when the CLI's stderr says the image or container does not exist ("No such image: …",
 // "No such container: …", either case) — the CLI's only way of telling "absent" from "failed".

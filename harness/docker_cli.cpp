@@ -298,6 +298,7 @@ BuildResult DockerCli::build(const BuildRequest& request) {
   }
   log += result.err;
   built.log_tail = tail_lines(log, kBuildLogLines);
+  built.step_images = parse_build_step_images(result.out);
 
   if (!result.ok()) {
     built.failure = failure_line(result);

@@ -47,6 +47,7 @@ struct Work {
   const Variant* variant = nullptr;
   VariantResult* result = nullptr;
   std::string tag;
+  std::vector<std::string> step_images;
   bool built = false;
   bool failed = false;
   std::vector<double> ready_ms;
@@ -270,6 +271,7 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     request.no_cache = true;
     auto built = docker_.build(request);
     w.built = built.ok;
+    w.step_images = built.step_images;
     if (stop_requested()) {
       break;
     }
@@ -439,8 +441,16 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       r.metrics["reconnects"] = w.reconnects;
       emit(r.name, "done");
     }
-    if (w.built && !options.keep_images) {
+    if (w.built && options.keep_images) {
+      continue;
+    }
+    if (w.built) {
       (void)docker_.remove_image(w.tag);
+    }
+    // Earlier stages' images are no parent of the tagged one and would stay behind untagged: remove
+    // them newest first, so each is a leaf when its turn comes (already gone counts as removed).
+    for (auto it = w.step_images.rbegin(); it != w.step_images.rend(); ++it) {
+      (void)docker_.remove_image(*it);
     }
   }
   return results;

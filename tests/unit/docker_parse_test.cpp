@@ -460,3 +460,27 @@ TEST(MergeTimestampedLogs, EmptyStreamsGiveEmptyText) {
 
 }  // namespace
 }  // namespace imgbench
+
+namespace imgbench {
+namespace {
+
+std::string read_build_fixture(const std::string& name) {
+  std::ifstream in(std::string(IMGBENCH_FIXTURES) + "/docker/" + name);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(ParseBuildStepImages, MultiStageLogListsEveryStepImageButNotTheFromImages) {
+  // Recorded from this engine: stage 1 FROM imgbench/debian (49a9211cafb9, not ours), stage 2
+  // FROM build (6777a8f69d58, listed once as stage 1's last step), stage 3 FROM scratch.
+  const std::vector<std::string> expected{"92a8f5ebb21c", "6777a8f69d58", "c2b225eeb120",
+                                          "8493d50224e3", "a1138fbbee82", "0b9be6517654",
+                                          "f2be2b5bd0a9"};
+  EXPECT_EQ(parse_build_step_images(read_build_fixture("build_multistage.stdout")), expected);
+}
+
+TEST(ParseBuildStepImages, FailedRunStepLeavesOnlyTheBaseWhichIsNotListed) {
+  EXPECT_TRUE(parse_build_step_images(read_build_fixture("build_run_fails.stdout")).empty());
+}
+
+}  // namespace
+}  // namespace imgbench

@@ -25,6 +25,7 @@ BuildResult FakeDocker::build(const BuildRequest& request) {
   calls.push_back("build " + variant);
   BuildResult result;
   result.elapsed = std::chrono::milliseconds(1500);
+  result.step_images = step_images;
   if (auto it = build_failures.find(variant); it != build_failures.end()) {
     result.ok = false;
     result.failure = "exit 1";

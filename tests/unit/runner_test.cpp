@@ -188,7 +188,16 @@ TEST_F(RunnerTest, InterruptStopsTheRunAndStillRemovesContainersAndImages) {
   EXPECT_TRUE(runner.interrupted());
   EXPECT_EQ(docker.started.size(), 1U);
   EXPECT_TRUE(docker.containers.empty());
-  EXPECT_EQ(docker.removed_images.size(), 2U);
+  EXPECT_EQ(docker.removed_images.size(), 6U);  // two tags and each build's two step images
+}
+
+TEST_F(RunnerTest, AFailedBuildsStepImagesAreRemovedEvenWhenKeepingImages) {
+  docker.build_failures["broken"] = "RUN false";
+  auto options = make_options();
+  options.keep_images = true;
+  (void)runner.run({make_variant("broken")}, options);
+  const std::vector<std::string> expected{"bbbbbbbbbbbb", "aaaaaaaaaaaa"};
+  EXPECT_EQ(docker.removed_images, expected);
 }
 
 TEST_F(RunnerTest, InterruptInTheLastMeasurementStillCountsAsInterrupted) {
@@ -206,7 +215,9 @@ TEST_F(RunnerTest, InterruptInTheLastMeasurementStillCountsAsInterrupted) {
 TEST_F(RunnerTest, ImagesAreRemovedUnlessAskedToKeepThem) {
   auto options = make_options();
   (void)runner.run({make_variant("a")}, options);
-  EXPECT_EQ(docker.removed_images, std::vector<std::string>{"imgbench/a:20261203t181500z-abcd"});
+  const std::vector<std::string> expected{"imgbench/a:20261203t181500z-abcd", "bbbbbbbbbbbb",
+                                          "aaaaaaaaaaaa"};
+  EXPECT_EQ(docker.removed_images, expected);
   docker.removed_images.clear();
   options.keep_images = true;
   (void)runner.run({make_variant("a")}, options);
