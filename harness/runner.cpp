@@ -271,7 +271,13 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     request.no_cache = true;
     auto built = docker_.build(request);
     w.built = built.ok;
-    w.step_images = built.step_images;
+    // The last step image is the tagged result itself: `docker rmi <id>` would delete it even when
+    // it is to be kept, so it is removed by tag only.
+    for (const auto& id : built.step_images) {
+      if (built.image_id.find(id) == std::string::npos) {
+        w.step_images.push_back(id);
+      }
+    }
     if (stop_requested()) {
       break;
     }
@@ -441,14 +447,12 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       r.metrics["reconnects"] = w.reconnects;
       emit(r.name, "done");
     }
-    if (w.built && options.keep_images) {
-      continue;
-    }
-    if (w.built) {
+    if (w.built && !options.keep_images) {
       (void)docker_.remove_image(w.tag);
     }
     // Earlier stages' images are no parent of the tagged one and would stay behind untagged: remove
     // them newest first, so each is a leaf when its turn comes (already gone counts as removed).
+    // With --keep-images the kept image's own parents refuse removal, which is what we want.
     for (auto it = w.step_images.rbegin(); it != w.step_images.rend(); ++it) {
       (void)docker_.remove_image(*it);
     }

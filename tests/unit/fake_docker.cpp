@@ -33,7 +33,8 @@ BuildResult FakeDocker::build(const BuildRequest& request) {
     return result;
   }
   result.ok = true;
-  result.image_id = "sha256:id-" + variant;
+  result.image_id = "sha256:" + final_image_id;
+  result.step_images.push_back(final_image_id.substr(0, 12));
   images.insert(request.tag);
   tag_variant_[request.tag] = variant;
   return result;

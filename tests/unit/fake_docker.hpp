@@ -23,7 +23,9 @@ class FakeDocker final : public Docker {
   std::set<std::string> exits_at_once;                          // variant names
   std::map<std::string, std::int64_t> sizes;                    // variant name → size
   std::vector<std::string> layers{"sha256:base", "sha256:app"};
-  std::vector<std::string> step_images{"aaaaaaaaaaaa", "bbbbbbbbbbbb"};  // every build reports these
+  // Every build reports these step images, then the final image's short id (as the real log does).
+  std::vector<std::string> step_images{"aaaaaaaaaaaa", "bbbbbbbbbbbb"};
+  std::string final_image_id = "ffffffffffff0123456789";
   std::vector<HistoryRow> history_rows{
       {"sha256:3", "/bin/sh -c #(nop)  CMD [\"/app\"]", 0, ""},
       {"sha256:2", "/bin/sh -c #(nop) COPY file:abc in /app ", 1000, ""},
