@@ -15,23 +15,13 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "text.hpp"
 
 namespace imgbench {
 namespace {
 
 using json = nlohmann::json;
 using Path = std::vector<std::string_view>;
-
-std::string_view trim(std::string_view text) {
-  const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (!text.empty() && is_space(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_space(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 // ".State.Status", or `.NetworkSettings.Ports["8080/tcp"]` for keys that are not identifiers.
 std::string path_text(const Path& path) {

@@ -3,6 +3,8 @@
 // the CLI exits 1 for both.
 #include "docker_cli.hpp"
 
+#include "text.hpp"
+
 #include <stdlib.h>  // mkdtemp
 
 #include <cerrno>
@@ -16,6 +18,7 @@
 #include <utility>
 
 #include "error.hpp"
+#include "text.hpp"
 
 namespace imgbench {
 namespace {
@@ -31,20 +34,11 @@ constexpr std::size_t kBuildLogLines = 40;
 constexpr std::size_t kFailureTailLines = 5;
 constexpr const char* kDefaultSocket = "unix:///var/run/docker.sock";
 
-std::string trim_copy(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
 std::string first_line(const std::string& text) {
   std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
-    line = trim_copy(line);
+    line = std::string(trim(line));
     if (!line.empty()) {
       return line;
     }
@@ -57,7 +51,7 @@ std::string last_line(const std::string& text) {
   std::string line;
   std::string last;
   while (std::getline(lines, line)) {
-    line = trim_copy(line);
+    line = std::string(trim(line));
     if (!line.empty()) {
       last = line;
     }
@@ -76,7 +70,7 @@ std::string reason_line(const std::string& err) {
   std::string line;
   std::string reason;
   while (std::getline(lines, line)) {
-    line = trim_copy(line);
+    line = std::string(trim(line));
     if (!line.empty() && !is_cli_hint(line)) {
       reason = line;
     }
@@ -101,7 +95,7 @@ std::string failure_with_tail(const ProcessResult& result) {
   std::istringstream lines(tail_lines(result.err, kFailureTailLines));
   std::string line;
   while (std::getline(lines, line)) {
-    line = trim_copy(line);
+    line = std::string(trim(line));
     if (!line.empty() && line != reason && !is_cli_hint(line)) {
       text += "\n" + line;
     }
@@ -172,7 +166,7 @@ std::vector<std::string> non_empty_lines(const std::string& text) {
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
-    line = trim_copy(line);
+    line = std::string(trim(line));
     if (!line.empty()) {
       lines.push_back(std::move(line));
     }
@@ -304,7 +298,7 @@ BuildResult DockerCli::build(const BuildRequest& request) {
     built.failure = failure_line(result);
     return built;
   }
-  built.image_id = trim_copy(read_small_file(iid_file));
+  built.image_id = std::string(trim(read_small_file(iid_file)));
   if (built.image_id.empty()) {
     built.failure = "docker build exited 0 but wrote no image id to --iidfile";
     return built;

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "error.hpp"
+#include "text.hpp"
 
 namespace imgbench {
 namespace {
@@ -38,15 +39,6 @@ std::string format_utc(std::chrono::system_clock::time_point when, TimeFormat fo
           ? std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &parts)
           : std::strftime(text.data(), text.size(), "%Y%m%dT%H%M%SZ", &parts);
   return {text.data(), length};
-}
-
-std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
 }
 
 // Small metadata files only (HEAD, a loose ref, packed-refs); nullopt when unreadable.
@@ -91,7 +83,7 @@ bool is_safe_ref_name(std::string_view ref) {
 }
 
 // A path read from a gitdir/commondir file is relative to the folder holding that file.
-fs::path resolve_pointer(const std::string& target, const fs::path& base) {
+fs::path resolve_pointer(std::string_view target, const fs::path& base) {
   const fs::path path(target);
   return path.is_absolute() ? path : base / path;
 }
@@ -189,7 +181,7 @@ std::string git_revision(const fs::path& repo) {
   }
   auto content = read_file(dirs->git_dir / "HEAD");
   for (int hop = 0; content && hop < kMaxRefHops; ++hop) {
-    const std::string value = trim(*content);
+    const std::string value(trim(*content));
     if (is_object_id(value)) {
       return lowercase(value);
     }
@@ -197,7 +189,7 @@ std::string git_revision(const fs::path& repo) {
     if (value.compare(0, kRefPrefix.size(), kRefPrefix) != 0) {
       return "unknown";
     }
-    const std::string ref = trim(std::string_view(value).substr(kRefPrefix.size()));
+    const std::string ref(trim(std::string_view(value).substr(kRefPrefix.size())));
     if (!is_safe_ref_name(ref)) {
       return "unknown";
     }

@@ -19,6 +19,7 @@
 #include "report.hpp"
 #include "results.hpp"
 #include "runner.hpp"
+#include "text.hpp"
 #include "variant.hpp"
 
 namespace fs = std::filesystem;
@@ -170,10 +171,7 @@ int do_list(const std::string& repo_option) {
         }
       }
     }
-    std::string tags;
-    for (const auto& t : v.tags) {
-      tags += (tags.empty() ? "" : ",") + t;
-    }
+    const std::string tags = join(v.tags, ",");
     std::cout << std::left << std::setw(28) << v.name << ' ' << v.description << "\n    runs here: "
               << here << (tags.empty() ? "" : "; tags: " + tags) << '\n';
   }

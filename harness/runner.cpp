@@ -8,6 +8,7 @@
 #include "error.hpp"
 #include "process.hpp"
 #include "stats.hpp"
+#include "text.hpp"
 
 namespace imgbench {
 namespace {
@@ -63,17 +64,6 @@ void fail(Work& work, std::string reason, std::string log_tail) {
   work.result->status = VariantStatus::Failed;
   work.result->reason = std::move(reason);
   work.result->log_tail = std::move(log_tail);
-}
-
-std::string join(const std::vector<std::string>& items, const char* separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) {
-      out += separator;
-    }
-    out += item;
-  }
-  return out;
 }
 
 // Metric = median over repetitions of the per-repetition figure (the comparison uses repetition
