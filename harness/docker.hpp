@@ -84,8 +84,9 @@ struct ContainerInfo {
 
 struct ContainerStats {
   std::int64_t mem_usage_bytes = 0;
-  std::int64_t mem_limit_bytes = 0;
+  std::int64_t mem_limit_bytes = 0;  // 0 when read from the cgroup (not needed there)
   double cpu_percent = 0.0;
+  std::optional<std::int64_t> mem_peak_bytes;  // highest usage since start, when the cgroup tells
 };
 
 struct EngineInfo {
@@ -131,6 +132,8 @@ class Docker {
   virtual PullResult pull(const std::string& ref) = 0;
   virtual RunResult run_detached(const RunRequest& request) = 0;
   virtual std::optional<ContainerInfo> inspect_container(const std::string& name_or_id) = 0;
+  // Memory now (and its peak) of a running container. Given the full 64-hex id, a local engine's
+  // cgroup is read directly (exact bytes, no 2 s sample); otherwise `docker stats`.
   virtual std::optional<ContainerStats> stats(const std::string& name_or_id) = 0;
   virtual std::string logs_tail(const std::string& name_or_id, int lines) = 0;
   virtual StopResult stop(const std::string& name_or_id, std::chrono::seconds grace) = 0;

@@ -17,6 +17,7 @@
 #include <system_error>
 #include <utility>
 
+#include "cgroup.hpp"
 #include "error.hpp"
 #include "text.hpp"
 
@@ -397,6 +398,16 @@ std::optional<ContainerInfo> DockerCli::inspect_container(const std::string& nam
 }
 
 std::optional<ContainerStats> DockerCli::stats(const std::string& name_or_id) {
+  const bool full_id = name_or_id.size() == 64 &&
+                       name_or_id.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (full_id) {
+    if (auto memory = read_container_memory(name_or_id)) {
+      ContainerStats stats;
+      stats.mem_usage_bytes = memory->usage_bytes;
+      stats.mem_peak_bytes = memory->peak_bytes;
+      return stats;
+    }
+  }
   const ProcessResult result =
       call({"stats", "--no-stream", "--format", "{{json .}}", "--", name_or_id}, kQueryTimeout);
   if (!result.ok()) {

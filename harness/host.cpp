@@ -1,10 +1,12 @@
 #include "host.hpp"
 
+#include <sched.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <chrono>
 #include <cstddef>
 #include <ctime>
@@ -223,6 +225,29 @@ fs::path find_repo_root(const fs::path& start) {
   }
   throw Error("cannot find the imgbench repository (a folder with variants/ and harness/) above " +
               start.string() + "; run from inside it or pass --repo");
+}
+
+ThreadPin::ThreadPin(int cpu) {
+  static_assert(sizeof(previous_) >= sizeof(cpu_set_t));
+  if (cpu < 0 || cpu >= CPU_SETSIZE) {
+    return;
+  }
+  cpu_set_t previous;
+  CPU_ZERO(&previous);
+  saved_ = sched_getaffinity(0, sizeof(previous), &previous) == 0;
+  std::memcpy(previous_, &previous, sizeof(previous));
+  cpu_set_t wanted;
+  CPU_ZERO(&wanted);
+  CPU_SET(static_cast<std::size_t>(cpu), &wanted);
+  pinned_ = sched_setaffinity(0, sizeof(wanted), &wanted) == 0;
+}
+
+ThreadPin::~ThreadPin() {
+  if (pinned_ && saved_) {
+    cpu_set_t previous;
+    std::memcpy(&previous, previous_, sizeof(previous));
+    (void)sched_setaffinity(0, sizeof(previous), &previous);
+  }
 }
 
 }  // namespace imgbench

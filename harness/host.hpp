@@ -11,6 +11,22 @@ namespace imgbench {
 [[nodiscard]] std::string make_run_id();
 [[nodiscard]] std::string kernel_release();
 [[nodiscard]] int online_cpus();
+
+// Pins the calling thread to one CPU for the life of the object and restores its previous CPU set
+// afterwards. `cpu` < 0 pins nothing. `pinned()` says whether the kernel accepted it.
+class ThreadPin {
+ public:
+  explicit ThreadPin(int cpu);
+  ThreadPin(const ThreadPin&) = delete;
+  ThreadPin& operator=(const ThreadPin&) = delete;
+  ~ThreadPin();
+  [[nodiscard]] bool pinned() const { return pinned_; }
+
+ private:
+  bool pinned_ = false;
+  bool saved_ = false;
+  unsigned char previous_[128] = {};  // a cpu_set_t, kept opaque so this header needs no <sched.h>
+};
 // What `git rev-parse HEAD` would print for `repo`, read from `repo/.git` (HEAD, loose refs,
 // packed-refs, worktree "gitdir:" files) without running git. No "-dirty" detection: that needs
 // the index and a tree walk. "unknown" when `repo` is not a repository or has no commit yet.

@@ -49,6 +49,8 @@ struct RunArgs {
   int warmup = 1000;
   int repetitions = 3;
   std::string via = "ip";
+  std::string placement = "cross";
+  int stop_timeout_s = 10;
   std::string out;
   bool keep_images = false;
   bool quiet = false;
@@ -94,6 +96,26 @@ ProgressSink stderr_progress(bool quiet) {
   };
 }
 
+// cross: the container on CPU 0 and the measuring thread on CPU 1, so neither waits for the other's
+// time slice; same: both on CPU 0 (the lowest loopback latency, MEASURING.md); none: unpinned.
+void apply_placement(const std::string& placement, int cpus, RunParameters& parameters) {
+  parameters.placement = placement;
+  if (placement == "cross" && cpus >= 2) {
+    parameters.container_cpuset = "0";
+    parameters.harness_cpu = 1;
+  } else if (placement == "same") {
+    parameters.container_cpuset = "0";
+    parameters.harness_cpu = 0;
+  } else {
+    if (placement == "cross") {
+      std::cerr << "imgbench: one CPU only, so --placement cross becomes none\n";
+    }
+    parameters.placement = "none";
+    parameters.container_cpuset.clear();
+    parameters.harness_cpu = -1;
+  }
+}
+
 int do_run(const RunArgs& args, const std::string& repo_option) {
   const fs::path repo = repo_root_from(repo_option);
   auto variants = discover_variants(repo / "variants", repo);
@@ -114,6 +136,8 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
   options.run.parameters.warmup = args.warmup;
   options.run.parameters.repetitions = args.repetitions;
   options.run.parameters.via = args.via;
+  options.run.parameters.stop_timeout_s = args.stop_timeout_s;
+  apply_placement(args.placement, options.run.cpus, options.run.parameters);
   options.keep_images = args.keep_images;
   options.cancel = &g_interrupted;
 
@@ -239,6 +263,15 @@ int main(int argc, char** argv) {
                   "Measure at the container's bridge IP (ip) or through the port published on "
                   "127.0.0.1 (port, adds docker-proxy's cost)")
       ->check(CLI::IsMember({"ip", "port"}))
+      ->capture_default_str();
+  run->add_option("--placement", run_args.placement,
+                  "CPU placement while measuring: cross (container on CPU 0, harness on CPU 1), "
+                  "same (both on CPU 0) or none (left to the scheduler)")
+      ->check(CLI::IsMember({"cross", "same", "none"}))
+      ->capture_default_str();
+  run->add_option("--stop-timeout", run_args.stop_timeout_s,
+                  "Seconds `docker stop` waits for the service to exit on SIGTERM before SIGKILL")
+      ->check(CLI::Range(0, 600))
       ->capture_default_str();
   run->add_option("--out", run_args.out,
                   "Write the run folder here instead of results/runs/<id> (results/latest is "

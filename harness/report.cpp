@@ -12,6 +12,15 @@
 namespace imgbench {
 namespace {
 
+// The CPU placement in words, for the conditions and the latency note.
+std::string placement_text(const RunParameters& p) {
+  if (p.placement == "none" || p.container_cpuset.empty()) {
+    return "left to the scheduler";
+  }
+  return "container on CPU " + p.container_cpuset + ", measuring thread on CPU " +
+         std::to_string(p.harness_cpu) + " (" + p.placement + ")";
+}
+
 constexpr std::string_view kMissing = "–";  // en dash: "not measured", never a zero
 constexpr std::size_t kCreatedByLimit = 80;
 
@@ -182,6 +191,53 @@ constexpr Column kColumns[] = {
     {"errors", "errors", 1, 0},
 };
 
+// The start-up, shutdown, memory and rebuild costs: they tell images apart as much as latency.
+constexpr Column kLifecycleColumns[] = {
+    {"create (ms)", "create_ms", 1, 0},
+    {"app ready (ms)", "app_ready_ms", 1, 0},
+    {"stop (ms)", "stop_ms", 1, 0},
+    {"memory peak (MB)", "mem_peak_bytes", 1e6, 1},
+    {"build warm (s)", "build_warm_ms", 1000, 1},
+};
+
+// "min–max" of a metric's per-repetition samples, or the missing mark.
+std::string sample_range(const VariantResult& v, const char* name, int decimals) {
+  const auto it = v.samples.find(name);
+  if (it == v.samples.end() || it->second.empty()) {
+    return std::string(kMissing);
+  }
+  const auto [lo, hi] = std::minmax_element(it->second.begin(), it->second.end());
+  return fixed(*lo, decimals) + "–" + fixed(*hi, decimals);
+}
+
+void write_lifecycle(std::ostream& out, const std::vector<const VariantResult*>& rows) {
+  if (rows.empty()) {
+    return;
+  }
+  out << "## Start, stop, memory and rebuild\n\n| variant | ready (ms) | ready range (ms) |";
+  for (const auto& column : kLifecycleColumns) {
+    out << " " << column.header << " |";
+  }
+  out << "\n|---|--:|--:|";
+  for (std::size_t i = 0; i < std::size(kLifecycleColumns); ++i) {
+    out << "--:|";
+  }
+  out << "\n";
+  for (const auto* v : rows) {
+    out << "| " << md(v->name) << " | " << scaled(*v, "ready_ms", 1, 0) << " | "
+        << sample_range(*v, "ready_ms", 0) << " |";
+    for (const auto& column : kLifecycleColumns) {
+      out << " " << scaled(*v, column.metric, column.divisor, column.decimals) << " |";
+    }
+    out << "\n";
+  }
+  out << "\n*ready* runs from the start of `docker run` to the first expected answer (median over "
+         "repetitions, with the range); *create* is the part until `docker run` returned and *app "
+         "ready* the rest. *memory peak* is the container's highest usage since it started, page "
+         "cache included, read from its cgroup after the latency loop. *build warm* is the same "
+         "build again with the layer cache.\n\n";
+}
+
 void write_comparison(std::ostream& out, const std::vector<const VariantResult*>& rows) {
   out << "## Comparison\n\n";
   if (rows.empty()) {
@@ -303,7 +359,9 @@ void write_conditions(std::ostream& out, const RunInfo& run) {
       << "- requests: " << p.requests << "\n"
       << "- warm-up requests: " << p.warmup << "\n"
       << "- repetitions: " << p.repetitions << "\n"
-      << "- via: " << md_or_missing(p.via) << "\n\n";
+      << "- via: " << md_or_missing(p.via) << "\n"
+      << "- CPU placement: " << md(placement_text(p)) << "\n"
+      << "- stop timeout: " << p.stop_timeout_s << " s\n\n";
 
   std::string path;
   if (p.via == "ip") {
@@ -315,9 +373,10 @@ void write_conditions(std::ostream& out, const RunInfo& run) {
   }
   out << "Latency is the harness's own time around each request, for sequential requests on one "
          "keep-alive connection to "
-      << path
-      << ", after the warm-up requests. Percentiles use linear interpolation between closest "
-         "ranks (type 7). Ready time runs from the start of `docker run` to the first expected "
+      << path << ", after the warm-up requests; CPU placement: " << md(placement_text(p))
+      << ". Percentiles use linear interpolation between closest "
+         "ranks (type 7), computed within each repetition; the table shows the median over "
+         "repetitions. Ready time runs from the start of `docker run` to the first expected "
          "answer on the health path.\n";
 }
 
@@ -371,6 +430,7 @@ void write_markdown(std::ostream& out, const Results& results) {
 
   const auto rows = measured_by_size(results);
   write_comparison(out, rows);
+  write_lifecycle(out, rows);
   write_skipped_and_failed(out, results);
 
   // Layers for every measured variant, in table order, then for failed ones that got an image.

@@ -177,6 +177,10 @@ json to_json(const Results& results) {
                 {"warmup", run.parameters.warmup},
                 {"repetitions", run.parameters.repetitions},
                 {"via", utf8(run.parameters.via)},
+                {"placement", utf8(run.parameters.placement)},
+                {"container_cpuset", utf8(run.parameters.container_cpuset)},
+                {"harness_cpu", run.parameters.harness_cpu},
+                {"stop_timeout_s", run.parameters.stop_timeout_s},
             }},
        }},
       {"variants", std::move(variants)},
@@ -314,6 +318,10 @@ RunInfo run_from_json(const Reader& r, const json& root) {
   run.parameters.warmup = r.int_at(p, ppath, "warmup");
   run.parameters.repetitions = r.int_at(p, ppath, "repetitions");
   run.parameters.via = r.string_at(p, ppath, "via");
+  run.parameters.placement = r.string_at(p, ppath, "placement");
+  run.parameters.container_cpuset = r.string_at(p, ppath, "container_cpuset");
+  run.parameters.harness_cpu = r.int_at(p, ppath, "harness_cpu");
+  run.parameters.stop_timeout_s = r.int_at(p, ppath, "stop_timeout_s");
   return run;
 }
 

@@ -20,6 +20,12 @@ struct RunParameters {
   int warmup = 1000;
   int repetitions = 1;
   std::string via = "ip";  // "ip" (container address on the bridge) or "port" (published 127.0.0.1)
+  // CPU placement while measuring: "cross" (container and harness on different CPUs), "same" (one
+  // CPU for both) or "none" (left to the scheduler), and the CPUs that it chose.
+  std::string placement = "cross";
+  std::string container_cpuset;  // as given to `docker run --cpuset-cpus`; empty when not pinned
+  int harness_cpu = -1;          // the CPU the measuring thread was pinned to; -1 when not pinned
+  int stop_timeout_s = 10;       // `docker stop -t`
   bool operator==(const RunParameters&) const = default;
 };
 

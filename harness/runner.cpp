@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "error.hpp"
+#include "host.hpp"
 #include "process.hpp"
 #include "stats.hpp"
 #include "text.hpp"
@@ -52,7 +53,10 @@ struct Work {
   bool built = false;
   bool failed = false;
   std::vector<double> ready_ms;
+  std::vector<double> create_ms;
+  std::vector<double> app_ready_ms;
   std::vector<double> mem_idle_bytes;
+  std::vector<double> mem_peak_bytes;
   std::vector<double> stop_ms;
   std::vector<Summary> latency;
   double errors = 0;
@@ -290,11 +294,27 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     w.result->metrics["size_bytes"] = static_cast<double>(image->size_bytes);
     w.result->metrics["layers"] = static_cast<double>(image->layers.size());
     w.result->metrics["history_entries"] = static_cast<double>(history.size());
+
+    // The same build again with the cache: what an edit-build loop costs when nothing changed.
+    request.no_cache = false;
+    emit(v.name, "building", "again, with the cache");
+    auto warm = docker_.build(request);
+    if (stop_requested()) {
+      break;
+    }
+    if (warm.ok) {
+      w.result->metrics["build_warm_ms"] = to_ms(warm.elapsed);
+    }
     emit(v.name, "built", std::to_string(image->size_bytes) + " bytes, " +
                               std::to_string(image->layers.size()) + " layers");
   }
 
-  // Phase 3: measure, interleaved across variants, each repetition a fresh container.
+  // Phase 3: measure, interleaved across variants, each repetition a fresh container. The measuring
+  // thread stays on one CPU and the container on another (or the same), alike for every variant.
+  const ThreadPin pin(params.harness_cpu);
+  if (params.harness_cpu >= 0 && !pin.pinned()) {
+    emit("", "warning", "could not pin the harness to CPU " + std::to_string(params.harness_cpu));
+  }
   for (int rep = 0; rep < params.repetitions && !stop_requested(); ++rep) {
     for (auto& w : work) {
       if (w.failed || !w.built || stop_requested()) {
@@ -313,6 +333,7 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       run.labels = {{kRunLabel, run_id}, {"imgbench.variant", v.name}};
       run.container_port = v.port;
       run.publish = params.via == "port";
+      run.cpuset = params.container_cpuset;
       const auto t0 = Clock::now();
       auto started = docker_.run_detached(run);
       if (!started.ok) {
@@ -378,9 +399,11 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
         continue;
       }
       w.ready_ms.push_back(to_ms(ready.ready_after));
+      w.create_ms.push_back(to_ms(started.elapsed));
+      w.app_ready_ms.push_back(to_ms(ready.ready_after) - to_ms(started.elapsed));
       emit(v.name, "ready", std::to_string(static_cast<long long>(to_ms(ready.ready_after))) + " ms");
 
-      if (auto mem = docker_.stats(name)) {
+      if (auto mem = docker_.stats(info->id)) {
         w.mem_idle_bytes.push_back(static_cast<double>(mem->mem_usage_bytes));
       }
 
@@ -404,6 +427,9 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       if (auto summary = summarize(latency.latency_us)) {
         w.latency.push_back(*summary);
       }
+      if (auto mem = docker_.stats(info->id); mem && mem->mem_peak_bytes) {
+        w.mem_peak_bytes.push_back(static_cast<double>(*mem->mem_peak_bytes));
+      }
       auto after = docker_.inspect_container(name);
       if (after && !after->running) {
         fail(w,
@@ -415,7 +441,7 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       }
 
       emit(v.name, "stopping");
-      auto stopped = docker_.stop(name, options.stop_grace);
+      auto stopped = docker_.stop(name, std::chrono::seconds(params.stop_timeout_s));
       if (stopped.ok) {
         w.stop_ms.push_back(to_ms(stopped.elapsed));
       }
@@ -430,6 +456,9 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     auto& r = *w.result;
     if (w.built && !w.failed && !interrupted_) {
       put_median(r, "ready_ms", w.ready_ms);
+      put_median(r, "create_ms", w.create_ms);
+      put_median(r, "app_ready_ms", w.app_ready_ms);
+      put_median(r, "mem_peak_bytes", w.mem_peak_bytes);
       put_median(r, "mem_idle_bytes", w.mem_idle_bytes);
       put_median(r, "stop_ms", w.stop_ms);
       record_latency(w);

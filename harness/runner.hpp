@@ -18,7 +18,6 @@ namespace imgbench {
 struct RunnerOptions {
   RunInfo run;  // id and parameters filled by the caller; engine facts are filled by the runner
   bool keep_images = false;
-  std::chrono::seconds stop_grace{10};
   const volatile std::sig_atomic_t* cancel = nullptr;
 };
 

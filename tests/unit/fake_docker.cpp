@@ -70,6 +70,7 @@ PullResult FakeDocker::pull(const std::string& ref) {
 
 RunResult FakeDocker::run_detached(const RunRequest& request) {
   calls.push_back("run " + request.name);
+  cpusets.push_back(request.cpuset);
   RunResult result;
   if (containers.count(request.name) != 0) {
     result.failure = "Conflict. The container name \"/" + request.name + "\" is already in use";
@@ -91,7 +92,7 @@ std::optional<ContainerInfo> FakeDocker::inspect_container(const std::string& na
   }
   const std::string variant = container_variant_[name_or_id];
   ContainerInfo info;
-  info.id = "cid-" + name_or_id;
+  info.id = "cid-" + name_or_id;  // stats must be asked by this id (the cgroup is named by it)
   info.running = exits_at_once.count(variant) == 0;
   info.status = info.running ? "running" : "exited";
   info.exit_code = info.running ? 0 : 127;
@@ -101,7 +102,8 @@ std::optional<ContainerInfo> FakeDocker::inspect_container(const std::string& na
 
 std::optional<ContainerStats> FakeDocker::stats(const std::string& name_or_id) {
   calls.push_back("stats " + name_or_id);
-  return ContainerStats{5'000'000, 24'000'000'000, 0.1};
+  calls.push_back("stats-by " + name_or_id);
+  return ContainerStats{5'000'000, 24'000'000'000, 0.1, 6'000'000};
 }
 
 std::string FakeDocker::logs_tail(const std::string& name_or_id, int /*lines*/) {

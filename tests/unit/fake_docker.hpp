@@ -35,6 +35,7 @@ class FakeDocker final : public Docker {
   std::vector<std::string> calls;          // "build static", "run imgbench-…", "rm …", …
   std::set<std::string> containers;        // names that exist now
   std::vector<std::string> started;        // container names in start order
+  std::vector<std::string> cpusets;        // --cpuset-cpus of each start
   std::vector<std::string> removed_images;
 
   EngineInfo engine_info() override;

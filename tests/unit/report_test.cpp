@@ -75,7 +75,14 @@ Results golden_results() {
   r.run.storage_driver = "overlay2";
   r.run.kernel = "6.1.0-18-amd64";
   r.run.cpus = 2;
-  r.run.parameters = {.requests = 10000, .warmup = 1000, .repetitions = 5, .via = "ip"};
+  r.run.parameters = {.requests = 10000,
+                      .warmup = 1000,
+                      .repetitions = 5,
+                      .via = "ip",
+                      .placement = "none",
+                      .container_cpuset = "",
+                      .harness_cpu = -1,
+                      .stop_timeout_s = 10};
 
   // Measured but listed first while smaller: the table must sort by size.
   VariantResult evil;

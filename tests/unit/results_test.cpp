@@ -100,7 +100,14 @@ Results small_results() {
   r.run.storage_driver = "overlay2";
   r.run.kernel = "6.1.0";
   r.run.cpus = 2;
-  r.run.parameters = {.requests = 100, .warmup = 10, .repetitions = 3, .via = "ip"};
+  r.run.parameters = {.requests = 100,
+                      .warmup = 10,
+                      .repetitions = 3,
+                      .via = "ip",
+                      .placement = "cross",
+                      .container_cpuset = "",
+                      .harness_cpu = -1,
+                      .stop_timeout_s = 10};
 
   VariantResult ok;
   ok.name = "static";
@@ -163,8 +170,12 @@ TEST(Results, SmallResultsSerializeToExactJsonText) {
     "id": "20261203T181500Z-3f9a",
     "kernel": "6.1.0",
     "parameters": {
+      "container_cpuset": "",
+      "harness_cpu": -1,
+      "placement": "cross",
       "repetitions": 3,
       "requests": 100,
+      "stop_timeout_s": 10,
       "via": "ip",
       "warmup": 10
     },

@@ -30,6 +30,7 @@ RunnerOptions make_options(int repetitions = 1) {
   options.run.parameters.requests = 100;
   options.run.parameters.warmup = 10;
   options.run.parameters.repetitions = repetitions;
+  options.run.parameters.harness_cpu = -1;
   return options;
 }
 
@@ -63,6 +64,10 @@ TEST_F(RunnerTest, MeasuredVariantGetsImageAndLatencyMetrics) {
   EXPECT_EQ(r.metrics.at("ready_ms"), 250);
   EXPECT_EQ(r.metrics.at("mem_idle_bytes"), 5'000'000);
   EXPECT_EQ(r.metrics.at("stop_ms"), 120);
+  EXPECT_EQ(r.metrics.at("build_warm_ms"), 1500);
+  EXPECT_EQ(r.metrics.at("create_ms"), 300);
+  EXPECT_EQ(r.metrics.at("app_ready_ms"), -50);  // the fakes disagree; the arithmetic is what counts
+  EXPECT_EQ(r.metrics.at("mem_peak_bytes"), 6'000'000);
   // The fake answers 1..100 µs: type-7 p50 = 50.5, p99 = 99.01, max = 100.
   EXPECT_DOUBLE_EQ(r.metrics.at("latency_p50_us"), 50.5);
   EXPECT_DOUBLE_EQ(r.metrics.at("latency_p99_us"), 99.01);
@@ -98,6 +103,17 @@ TEST_F(RunnerTest, EveryContainerIsNamedLabelledAndRemoved) {
   for (const auto& name : docker.started) {
     EXPECT_EQ(name.rfind("imgbench-20261203T181500Z-abcd-", 0), 0U) << name;
   }
+}
+
+TEST_F(RunnerTest, ContainerGetsThePlacementsCpusetAndStatsAreReadByContainerId) {
+  auto options = make_options();
+  options.run.parameters.container_cpuset = "0";
+  options.run.parameters.harness_cpu = -1;  // pinning the test thread is not the point here
+  (void)runner.run({make_variant("a")}, options);
+  EXPECT_EQ(docker.cpusets, std::vector<std::string>{"0"});
+  EXPECT_EQ(std::count(docker.calls.begin(), docker.calls.end(),
+                       "stats-by cid-imgbench-20261203T181500Z-abcd-a-1"),
+            2);
 }
 
 TEST_F(RunnerTest, RepetitionsAreInterleavedAcrossVariants) {
