@@ -51,6 +51,9 @@ struct RunArgs {
   std::string via = "ip";
   std::string placement = "cross";
   int stop_timeout_s = 10;
+  int connections = 16;
+  double duration_s = 5;
+  double rate_rps = 0;
   std::string out;
   bool keep_images = false;
   bool quiet = false;
@@ -137,6 +140,9 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
   options.run.parameters.repetitions = args.repetitions;
   options.run.parameters.via = args.via;
   options.run.parameters.stop_timeout_s = args.stop_timeout_s;
+  options.run.parameters.connections = args.connections;
+  options.run.parameters.duration_s = args.duration_s;
+  options.run.parameters.rate_rps = args.rate_rps;
   apply_placement(args.placement, options.run.cpus, options.run.parameters);
   options.keep_images = args.keep_images;
   options.cancel = &g_interrupted;
@@ -273,6 +279,19 @@ int main(int argc, char** argv) {
                   "Seconds `docker stop` waits for the service to exit on SIGTERM before SIGKILL")
       ->check(CLI::Range(0, 600))
       ->capture_default_str();
+  run->add_option("--connections", run_args.connections,
+                  "Keep-alive connections of the closed-loop load phase")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  run->add_option("--duration", run_args.duration_s,
+                  "Seconds of each load phase per repetition (0 skips load)")
+      ->check(CLI::Range(0.0, 600.0))
+      ->capture_default_str();
+  run->add_option("--rate", run_args.rate_rps,
+                  "Also run an open-loop phase at this many requests a second, timed from each "
+                  "request's intended send time (0: no open loop)")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
   run->add_option("--out", run_args.out,
                   "Write the run folder here instead of results/runs/<id> (results/latest is "
                   "then left alone)");
@@ -283,6 +302,7 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  imgbench run\n"
       "  imgbench run --variants static,multistage --requests 20000 --repetitions 5\n"
+      "  imgbench run --connections 32 --duration 10 --rate 2000\n"
       "  make compare ARGS=\"--requests 200\"");
 
   auto* list = app.add_subcommand("list", "List the variants and whether each can run here");

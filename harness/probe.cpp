@@ -260,4 +260,8 @@ LatencyResult CurlProbe::measure_sequential(const LatencyOptions& options) {
   return result;
 }
 
+LoadResult CurlProbe::load(const LoadOptions& options) {
+  return run_load(options);
+}
+
 }  // namespace imgbench

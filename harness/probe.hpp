@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "load.hpp"
+
 namespace imgbench {
 
 struct ReadyOptions {
@@ -64,6 +66,8 @@ class Probe {
   [[nodiscard]] virtual ReadyResult wait_ready(const ReadyOptions& options,
                                                std::chrono::steady_clock::time_point t0) = 0;
   [[nodiscard]] virtual LatencyResult measure_sequential(const LatencyOptions& options) = 0;
+  // Closed loop (rate_rps == 0) or open loop load; see load.hpp.
+  [[nodiscard]] virtual LoadResult load(const LoadOptions& options) = 0;
 };
 
 class CurlProbe final : public Probe {
@@ -72,6 +76,7 @@ class CurlProbe final : public Probe {
   [[nodiscard]] ReadyResult wait_ready(const ReadyOptions& options,
                                        std::chrono::steady_clock::time_point t0) override;
   [[nodiscard]] LatencyResult measure_sequential(const LatencyOptions& options) override;
+  [[nodiscard]] LoadResult load(const LoadOptions& options) override;
 };
 
 }  // namespace imgbench

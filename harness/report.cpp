@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "text.hpp"
+
 namespace imgbench {
 namespace {
 
@@ -238,6 +240,62 @@ void write_lifecycle(std::ostream& out, const std::vector<const VariantResult*>&
          "build again with the layer cache.\n\n";
 }
 
+// The load phases: throughput, latency under load and whether the harness itself was the limit.
+constexpr Column kLoadColumns[] = {
+    {"closed rps", "load_rps", 1, 0},
+    {"closed p50 (µs)", "load_p50_us", 1, 0},
+    {"closed p99 (µs)", "load_p99_us", 1, 0},
+    {"open rps", "open_rps", 1, 0},
+    {"open p99 (µs)", "open_p99_us", 1, 0},
+    {"open p99 uncorrected (µs)", "open_uncorrected_p99_us", 1, 0},
+    {"errors", "load_errors", 1, 0},
+};
+
+// A harness thread busier than this was more likely the bottleneck than the service.
+constexpr double kHarnessSaturatedPct = 90;
+
+void write_load(std::ostream& out, const std::vector<const VariantResult*>& rows) {
+  const bool any = std::any_of(rows.begin(), rows.end(), [](const VariantResult* v) {
+    return v->metrics.count("load_rps") != 0;
+  });
+  if (!any) {
+    return;
+  }
+  out << "## Under load\n\n| variant |";
+  for (const auto& column : kLoadColumns) {
+    out << " " << column.header << " |";
+  }
+  out << " harness CPU |\n|---|";
+  for (std::size_t i = 0; i < std::size(kLoadColumns); ++i) {
+    out << "--:|";
+  }
+  out << "--:|\n";
+  std::vector<std::string> saturated;
+  for (const auto* v : rows) {
+    out << "| " << md(v->name) << " |";
+    for (const auto& column : kLoadColumns) {
+      out << " " << scaled(*v, column.metric, column.divisor, column.decimals) << " |";
+    }
+    const auto cpu = metric(*v, "load_harness_cpu_pct");
+    out << " " << (cpu ? fixed(*cpu, 0) + " %" : std::string(kMissing)) << " |\n";
+    if (cpu && *cpu >= kHarnessSaturatedPct) {
+      saturated.push_back(md(v->name));
+    }
+  }
+  out << "\n*closed*: each connection sends its next request when the last one answered, for the "
+         "duration of the phase; latency is send to answer. *open*: requests are sent at a fixed "
+         "rate whether or not earlier ones answered, and latency runs from each request's "
+         "intended send time, so a stall is charged to every request that had to wait behind it "
+         "(the *uncorrected* figure, from the actual send, is what a closed-loop tool would "
+         "report). Percentiles come from a log-linear histogram (≤ 0.4 % error). *harness CPU* is "
+         "imgbench's own CPU time during the closed-loop phase, per second.\n\n";
+  if (!saturated.empty()) {
+    out << "**Harness-bound:** the harness used more than " << fixed(kHarnessSaturatedPct, 0)
+        << " % of a CPU while loading " << join(saturated, ", ")
+        << ", so those throughput figures measure imgbench at least as much as the service.\n\n";
+  }
+}
+
 void write_comparison(std::ostream& out, const std::vector<const VariantResult*>& rows) {
   out << "## Comparison\n\n";
   if (rows.empty()) {
@@ -361,7 +419,15 @@ void write_conditions(std::ostream& out, const RunInfo& run) {
       << "- repetitions: " << p.repetitions << "\n"
       << "- via: " << md_or_missing(p.via) << "\n"
       << "- CPU placement: " << md(placement_text(p)) << "\n"
-      << "- stop timeout: " << p.stop_timeout_s << " s\n\n";
+      << "- stop timeout: " << p.stop_timeout_s << " s\n"
+      << "- load: "
+      << (p.duration_s > 0 ? std::to_string(p.connections) + " connections, " +
+                                 fixed(p.duration_s, 1) + " s closed loop" +
+                                 (p.rate_rps > 0 ? ", then open loop at " + fixed(p.rate_rps, 0) +
+                                                       " requests/s"
+                                                 : std::string())
+                           : std::string("none"))
+      << "\n\n";
 
   std::string path;
   if (p.via == "ip") {
@@ -431,6 +497,7 @@ void write_markdown(std::ostream& out, const Results& results) {
   const auto rows = measured_by_size(results);
   write_comparison(out, rows);
   write_lifecycle(out, rows);
+  write_load(out, rows);
   write_skipped_and_failed(out, results);
 
   // Layers for every measured variant, in table order, then for failed ones that got an image.

@@ -181,6 +181,9 @@ json to_json(const Results& results) {
                 {"container_cpuset", utf8(run.parameters.container_cpuset)},
                 {"harness_cpu", run.parameters.harness_cpu},
                 {"stop_timeout_s", run.parameters.stop_timeout_s},
+                {"connections", run.parameters.connections},
+                {"duration_s", number_to_json(run.parameters.duration_s)},
+                {"rate_rps", number_to_json(run.parameters.rate_rps)},
             }},
        }},
       {"variants", std::move(variants)},
@@ -294,6 +297,10 @@ class Reader {
     return value.get<double>();
   }
 
+  double number_at(const json& object, const std::string& path, const char* key) const {
+    return number_value(member(object, path, key, "a number"), child(path, key));
+  }
+
  private:
   std::string source_;
 };
@@ -322,6 +329,9 @@ RunInfo run_from_json(const Reader& r, const json& root) {
   run.parameters.container_cpuset = r.string_at(p, ppath, "container_cpuset");
   run.parameters.harness_cpu = r.int_at(p, ppath, "harness_cpu");
   run.parameters.stop_timeout_s = r.int_at(p, ppath, "stop_timeout_s");
+  run.parameters.connections = r.int_at(p, ppath, "connections");
+  run.parameters.duration_s = r.number_at(p, ppath, "duration_s");
+  run.parameters.rate_rps = r.number_at(p, ppath, "rate_rps");
   return run;
 }
 

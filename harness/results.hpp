@@ -26,6 +26,11 @@ struct RunParameters {
   std::string container_cpuset;  // as given to `docker run --cpuset-cpus`; empty when not pinned
   int harness_cpu = -1;          // the CPU the measuring thread was pinned to; -1 when not pinned
   int stop_timeout_s = 10;       // `docker stop -t`
+  // Load phase after the sequential loop: closed loop with `connections` for `duration_s` seconds
+  // (0 skips it), then, when `rate_rps` > 0, open loop at that rate for the same time.
+  int connections = 16;
+  double duration_s = 5;
+  double rate_rps = 0;
   bool operator==(const RunParameters&) const = default;
 };
 

@@ -1,6 +1,7 @@
 #include "runner.hpp"
 
 #include <algorithm>
+#include <map>
 #include <cctype>
 #include <optional>
 #include <utility>
@@ -52,15 +53,13 @@ struct Work {
   std::vector<std::string> step_images;
   bool built = false;
   bool failed = false;
-  std::vector<double> ready_ms;
-  std::vector<double> create_ms;
-  std::vector<double> app_ready_ms;
-  std::vector<double> mem_idle_bytes;
-  std::vector<double> mem_peak_bytes;
-  std::vector<double> stop_ms;
+  // Per-repetition figures, reported as their median (samples keep them all) ...
+  std::map<std::string, std::vector<double>> per_repetition;
+  // ... and counts, reported as their sum over repetitions.
+  std::map<std::string, double> totals{{"errors", 0}, {"reconnects", 0}};
   std::vector<Summary> latency;
-  double errors = 0;
-  double reconnects = 0;
+
+  void add(const std::string& metric, double value) { per_repetition[metric].push_back(value); }
 };
 
 void fail(Work& work, std::string reason, std::string log_tail) {
@@ -195,6 +194,33 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       interrupted_ = true;
     }
     return interrupted_;
+  };
+
+  auto container_alive = [&](const std::string& name) {
+    auto info = docker_.inspect_container(name);
+    return info && info->running;
+  };
+  // One load phase's figures, under `prefix` ("load" closed loop, "open" open loop).
+  auto record_load = [&](Work& w, const std::string& prefix, const LoadResult& load) {
+    if (load.cancelled) {
+      interrupted_ = true;
+      return;
+    }
+    const double seconds = std::chrono::duration<double>(load.elapsed).count();
+    w.add(prefix + "_rps", load.achieved_rps);
+    if (load.latency_us.count() > 0) {
+      w.add(prefix + "_p50_us", load.latency_us.percentile(0.50));
+      w.add(prefix + "_p99_us", load.latency_us.percentile(0.99));
+    }
+    if (prefix == "open" && load.uncorrected_latency_us.count() > 0) {
+      w.add("open_uncorrected_p50_us", load.uncorrected_latency_us.percentile(0.50));
+      w.add("open_uncorrected_p99_us", load.uncorrected_latency_us.percentile(0.99));
+      w.totals["open_late_starts"] += static_cast<double>(load.late_starts);
+    }
+    if (seconds > 0) {
+      w.add(prefix + "_harness_cpu_pct", 100.0 * load.harness_cpu_s / seconds);
+    }
+    w.totals[prefix + "_errors"] += static_cast<double>(load.errors);
   };
 
   results.variants.resize(variants.size());
@@ -398,13 +424,13 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
         emit(v.name, "failed", reason);
         continue;
       }
-      w.ready_ms.push_back(to_ms(ready.ready_after));
-      w.create_ms.push_back(to_ms(started.elapsed));
-      w.app_ready_ms.push_back(to_ms(ready.ready_after) - to_ms(started.elapsed));
+      w.add("ready_ms", to_ms(ready.ready_after));
+      w.add("create_ms", to_ms(started.elapsed));
+      w.add("app_ready_ms", to_ms(ready.ready_after) - to_ms(started.elapsed));
       emit(v.name, "ready", std::to_string(static_cast<long long>(to_ms(ready.ready_after))) + " ms");
 
       if (auto mem = docker_.stats(info->id)) {
-        w.mem_idle_bytes.push_back(static_cast<double>(mem->mem_usage_bytes));
+        w.add("mem_idle_bytes", static_cast<double>(mem->mem_usage_bytes));
       }
 
       emit(v.name, "measuring",
@@ -422,19 +448,43 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       if (stop_requested()) {
         break;
       }
-      w.errors += latency.errors;
-      w.reconnects += latency.reconnects;
+      w.totals["errors"] += latency.errors;
+      w.totals["reconnects"] += latency.reconnects;
       if (auto summary = summarize(latency.latency_us)) {
         w.latency.push_back(*summary);
       }
-      if (auto mem = docker_.stats(info->id); mem && mem->mem_peak_bytes) {
-        w.mem_peak_bytes.push_back(static_cast<double>(*mem->mem_peak_bytes));
+
+      const char* phase = "the latency loop";
+      if (params.duration_s > 0 && container_alive(name)) {
+        phase = "the load phase";
+        LoadOptions load_options;
+        load_options.url = url;
+        load_options.expect_status = v.expect_status;
+        load_options.connections = params.connections;
+        load_options.duration = std::chrono::milliseconds(
+            static_cast<std::int64_t>(params.duration_s * 1000.0));
+        load_options.cancel = options.cancel;
+        emit(v.name, "load",
+             std::to_string(params.connections) + " connections, closed loop, " + rep_text);
+        record_load(w, "load", probe_.load(load_options));
+        if (params.rate_rps > 0 && !stop_requested()) {
+          load_options.rate_rps = params.rate_rps;
+          emit(v.name, "load", "open loop at " + std::to_string(params.rate_rps) + " rps, " +
+                                   rep_text);
+          record_load(w, "open", probe_.load(load_options));
+        }
+        if (stop_requested()) {
+          break;
+        }
       }
-      auto after = docker_.inspect_container(name);
-      if (after && !after->running) {
+      if (auto mem = docker_.stats(info->id); mem && mem->mem_peak_bytes) {
+        w.add("mem_peak_bytes", static_cast<double>(*mem->mem_peak_bytes));
+      }
+      if (!container_alive(name)) {
+        auto after = docker_.inspect_container(name);
         fail(w,
-             "the container exited with code " + std::to_string(after->exit_code) +
-                 " during the latency loop",
+             "the container exited with code " + std::to_string(after ? after->exit_code : -1) +
+                 " during " + phase,
              docker_.logs_tail(name, kLogTailLines));
         emit(v.name, "failed", *w.result->reason);
         continue;
@@ -443,7 +493,7 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       emit(v.name, "stopping");
       auto stopped = docker_.stop(name, std::chrono::seconds(params.stop_timeout_s));
       if (stopped.ok) {
-        w.stop_ms.push_back(to_ms(stopped.elapsed));
+        w.add("stop_ms", to_ms(stopped.elapsed));
       }
     }
   }
@@ -455,15 +505,13 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
   for (auto& w : work) {
     auto& r = *w.result;
     if (w.built && !w.failed && !interrupted_) {
-      put_median(r, "ready_ms", w.ready_ms);
-      put_median(r, "create_ms", w.create_ms);
-      put_median(r, "app_ready_ms", w.app_ready_ms);
-      put_median(r, "mem_peak_bytes", w.mem_peak_bytes);
-      put_median(r, "mem_idle_bytes", w.mem_idle_bytes);
-      put_median(r, "stop_ms", w.stop_ms);
+      for (const auto& [metric, values] : w.per_repetition) {
+        put_median(r, metric, values);
+      }
       record_latency(w);
-      r.metrics["errors"] = w.errors;
-      r.metrics["reconnects"] = w.reconnects;
+      for (const auto& [metric, total] : w.totals) {
+        r.metrics[metric] = total;
+      }
       emit(r.name, "done");
     }
     if (w.built && !options.keep_images) {

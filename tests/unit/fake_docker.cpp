@@ -165,4 +165,24 @@ LatencyResult FakeProbe::measure_sequential(const LatencyOptions& options) {
   return result;
 }
 
+LoadResult FakeProbe::load(const LoadOptions& options) {
+  loads.push_back(options);
+  // 1000 answers of 100..1099 µs in one second; the harness used half a CPU.
+  LoadResult result;
+  for (int i = 0; i < 1000; ++i) {
+    result.latency_us.record(100.0 + i);
+    if (options.rate_rps > 0) {
+      result.uncorrected_latency_us.record(50.0 + i / 2.0);
+    }
+  }
+  result.requests = 1000;
+  result.errors = 2;
+  result.late_starts = options.rate_rps > 0 ? 7 : 0;
+  result.intended_rps = options.rate_rps;
+  result.achieved_rps = 1000;
+  result.harness_cpu_s = 0.5;
+  result.elapsed = std::chrono::seconds(1);
+  return result;
+}
+
 }  // namespace imgbench::testing

@@ -70,6 +70,8 @@ class FakeProbe final : public Probe {
   ReadyResult wait_ready(const ReadyOptions& options,
                          std::chrono::steady_clock::time_point t0) override;
   LatencyResult measure_sequential(const LatencyOptions& options) override;
+  LoadResult load(const LoadOptions& options) override;
+  std::vector<LoadOptions> loads;  // every load phase asked for
 };
 
 }  // namespace imgbench::testing

@@ -107,7 +107,10 @@ Results small_results() {
                       .placement = "cross",
                       .container_cpuset = "",
                       .harness_cpu = -1,
-                      .stop_timeout_s = 10};
+                      .stop_timeout_s = 10,
+                      .connections = 16,
+                      .duration_s = 5,
+                      .rate_rps = 0};
 
   VariantResult ok;
   ok.name = "static";
@@ -170,9 +173,12 @@ TEST(Results, SmallResultsSerializeToExactJsonText) {
     "id": "20261203T181500Z-3f9a",
     "kernel": "6.1.0",
     "parameters": {
+      "connections": 16,
       "container_cpuset": "",
+      "duration_s": 5,
       "harness_cpu": -1,
       "placement": "cross",
+      "rate_rps": 0,
       "repetitions": 3,
       "requests": 100,
       "stop_timeout_s": 10,

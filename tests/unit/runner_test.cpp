@@ -116,6 +116,36 @@ TEST_F(RunnerTest, ContainerGetsThePlacementsCpusetAndStatsAreReadByContainerId)
             2);
 }
 
+TEST_F(RunnerTest, LoadPhasesRecordThroughputPercentilesAndHarnessCpu) {
+  auto options = make_options(2);
+  options.run.parameters.connections = 8;
+  options.run.parameters.duration_s = 1.5;
+  options.run.parameters.rate_rps = 500;
+  const auto results = runner.run({make_variant("a")}, options);
+  const auto& m = find(results, "a").metrics;
+  ASSERT_EQ(probe.loads.size(), 4U);  // closed then open, in each of two repetitions
+  EXPECT_EQ(probe.loads[0].connections, 8);
+  EXPECT_EQ(probe.loads[0].duration, std::chrono::milliseconds(1500));
+  EXPECT_EQ(probe.loads[0].rate_rps, 0);
+  EXPECT_EQ(probe.loads[1].rate_rps, 500);
+  EXPECT_EQ(m.at("load_rps"), 1000);
+  // Nearest rank 500 of 100..1099 is 599, within the histogram's 0.4 %.
+  EXPECT_NEAR(m.at("load_p50_us"), 599, 599 * 0.004);
+  EXPECT_NEAR(m.at("load_p99_us"), 1089, 1089 * 0.004);
+  EXPECT_NEAR(m.at("open_uncorrected_p50_us"), 299.5, 299.5 * 0.004);
+  EXPECT_EQ(m.at("load_harness_cpu_pct"), 50);
+  EXPECT_EQ(m.at("load_errors"), 4);   // summed over repetitions
+  EXPECT_EQ(m.at("open_late_starts"), 14);
+}
+
+TEST_F(RunnerTest, ZeroDurationSkipsTheLoadPhase) {
+  auto options = make_options();
+  options.run.parameters.duration_s = 0;
+  const auto results = runner.run({make_variant("a")}, options);
+  EXPECT_TRUE(probe.loads.empty());
+  EXPECT_EQ(find(results, "a").metrics.count("load_rps"), 0U);
+}
+
 TEST_F(RunnerTest, RepetitionsAreInterleavedAcrossVariants) {
   (void)runner.run({make_variant("a"), make_variant("b")}, make_options(2));
   const std::vector<std::string> expected{

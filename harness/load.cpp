@@ -1,0 +1,431 @@
+#include "load.hpp"
+
+#include <curl/curl.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "error.hpp"
+
+namespace imgbench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The loop never blocks longer than this, so a cancel or the deadline is seen within ~10 ms.
+constexpr auto kPollSlice = std::chrono::milliseconds(10);
+// Far above what one libcurl thread can send; the bound keeps duration × rate a sane integer.
+constexpr double kMaxRateRps = 1e7;
+
+struct CurlEasyDeleter {
+  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
+
+struct CurlMultiDeleter {
+  void operator()(CURLM* handle) const { curl_multi_cleanup(handle); }
+};
+using CurlMulti = std::unique_ptr<CURLM, CurlMultiDeleter>;
+
+void check(CURLcode rc, const char* what) {
+  if (rc != CURLE_OK) {
+    throw Error(std::string("libcurl: ") + what + ": " + curl_easy_strerror(rc));
+  }
+}
+
+void check(CURLMcode rc, const char* what) {
+  if (rc != CURLM_OK) {
+    throw Error(std::string("libcurl multi: ") + what + ": " + curl_multi_strerror(rc));
+  }
+}
+
+bool cancelled(const volatile std::sig_atomic_t* cancel) {
+  return cancel != nullptr && *cancel != 0;
+}
+
+double to_us(Clock::duration interval) {
+  return std::chrono::duration<double, std::micro>(interval).count();
+}
+
+// User + system time of the whole process: the harness's cost includes libcurl's work, which all
+// happens on this thread, but also anything else the process runs meanwhile (say so when reading).
+double process_cpu_seconds() {
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) {
+    return 0;
+  }
+  const auto seconds = [](const timeval& time) {
+    return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// The load measures answers, not bodies.
+std::size_t discard_body(char* /*data*/, std::size_t size, std::size_t count, void* /*user*/) {
+  return size * count;
+}
+
+// One connection's worth of state. The error buffer lives here because libcurl keeps a pointer to
+// it; slots are heap-allocated and never move for the same reason (and for CURLOPT_PRIVATE).
+struct Slot {
+  CurlEasy handle;
+  std::array<char, CURL_ERROR_SIZE> error_buffer{};
+  Clock::time_point intended;  // what the latency is measured from (== sent in the closed loop)
+  Clock::time_point sent;
+  bool active = false;
+};
+
+struct Done {
+  Slot* slot;
+  CURLcode result;
+};
+
+// The multi handle and its easy handles; removes whatever is still in flight when it goes away, so
+// an abandoned phase (cancel, exception) leaves nothing attached.
+class Pool {
+ public:
+  explicit Pool(const LoadOptions& options) : multi_(curl_multi_init()) {
+    if (!multi_) {
+      throw Error("libcurl: curl_multi_init failed for " + options.url);
+    }
+    CURLM* multi = multi_.get();
+    const auto connections = static_cast<long>(options.connections);
+    // The connection cache belongs to the multi handle: it must hold every connection, or an idle
+    // one gets closed and the next request pays for a new handshake.
+    check(curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, connections), "CURLMOPT_MAXCONNECTS");
+    check(curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections),
+          "CURLMOPT_MAX_HOST_CONNECTIONS");
+    // One request per connection at a time (HTTP/1.1 without pipelining): concurrency is exactly
+    // the number of handles in flight, never hidden inside libcurl.
+    check(curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_NOTHING), "CURLMOPT_PIPELINING");
+
+    const long timeout_ms = static_cast<long>(
+        std::max<std::chrono::milliseconds::rep>(options.request_timeout.count(), 1));
+    slots_.reserve(static_cast<std::size_t>(options.connections));
+    for (int i = 0; i < options.connections; ++i) {
+      auto slot = std::make_unique<Slot>();
+      slot->handle.reset(curl_easy_init());
+      if (!slot->handle) {
+        throw Error("libcurl: curl_easy_init failed for " + options.url);
+      }
+      CURL* h = slot->handle.get();
+      check(curl_easy_setopt(h, CURLOPT_URL, options.url.c_str()), "CURLOPT_URL");
+      check(curl_easy_setopt(h, CURLOPT_HTTPGET, 1L), "CURLOPT_HTTPGET");
+      check(curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1)),
+            "CURLOPT_HTTP_VERSION");
+      // Small requests must not wait for Nagle; signals are unusable on a measuring thread.
+      check(curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L), "CURLOPT_TCP_NODELAY");
+      check(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L), "CURLOPT_NOSIGNAL");
+      // An http_proxy in the environment must never divert a measurement.
+      check(curl_easy_setopt(h, CURLOPT_NOPROXY, "*"), "CURLOPT_NOPROXY");
+      check(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L), "CURLOPT_FOLLOWLOCATION");
+      check(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms), "CURLOPT_TIMEOUT_MS");
+      check(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms),
+            "CURLOPT_CONNECTTIMEOUT_MS");
+      check(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body), "CURLOPT_WRITEFUNCTION");
+      check(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, slot->error_buffer.data()),
+            "CURLOPT_ERRORBUFFER");
+      check(curl_easy_setopt(h, CURLOPT_PRIVATE, static_cast<void*>(slot.get())),
+            "CURLOPT_PRIVATE");
+      slots_.push_back(std::move(slot));
+    }
+  }
+
+  ~Pool() {
+    for (const auto& slot : slots_) {
+      if (slot->active) {
+        curl_multi_remove_handle(multi_.get(), slot->handle.get());
+      }
+    }
+  }
+
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  [[nodiscard]] const std::vector<std::unique_ptr<Slot>>& slots() const { return slots_; }
+  [[nodiscard]] int active() const { return active_; }
+
+  // Queues a request on `slot`; libcurl writes it in the next perform().
+  void start(Slot& slot, Clock::time_point intended, Clock::time_point sent) {
+    slot.error_buffer[0] = '\0';
+    slot.intended = intended;
+    slot.sent = sent;
+    check(curl_multi_add_handle(multi_.get(), slot.handle.get()), "curl_multi_add_handle");
+    slot.active = true;
+    ++active_;
+  }
+
+  void perform() {
+    int running = 0;
+    check(curl_multi_perform(multi_.get(), &running), "curl_multi_perform");
+  }
+
+  // Blocks until socket activity, libcurl's own next timer, or `timeout` (clamped to 0..kPollSlice;
+  // 0 returns at once, which is how the open loop spins its last millisecond).
+  void wait(std::chrono::milliseconds timeout) {
+    const auto ms =
+        std::clamp<std::chrono::milliseconds::rep>(timeout.count(), 0, kPollSlice.count());
+    check(curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(ms), nullptr),
+          "curl_multi_poll");
+  }
+
+  // The next finished transfer, detached from the multi handle so its slot can be started again.
+  [[nodiscard]] std::optional<Done> next_done() {
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi_.get(), &queued)) {
+      if (message->msg != CURLMSG_DONE) {
+        continue;
+      }
+      // The message dies with curl_multi_remove_handle: copy what we need first.
+      CURL* easy = message->easy_handle;
+      const CURLcode result = message->data.result;
+      void* slot = nullptr;
+      check(curl_easy_getinfo(easy, CURLINFO_PRIVATE, &slot), "CURLINFO_PRIVATE");
+      check(curl_multi_remove_handle(multi_.get(), easy), "curl_multi_remove_handle");
+      auto* finished = static_cast<Slot*>(slot);
+      finished->active = false;
+      --active_;
+      return Done{finished, result};
+    }
+    return std::nullopt;
+  }
+
+ private:
+  CurlMulti multi_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  int active_ = 0;
+};
+
+// Classifies one finished measured request into the result.
+void record(const Done& done, Clock::time_point at, const LoadOptions& options,
+            LoadResult& result) {
+  CURL* h = done.slot->handle.get();
+  long connects = 0;
+  if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0) {
+    ++result.reconnects;
+  }
+  if (done.result != CURLE_OK) {
+    ++result.errors;
+    if (result.first_error.empty()) {
+      // libcurl's own message names the address and the limit; fall back to the code's text.
+      const char* text = done.slot->error_buffer[0] != '\0' ? done.slot->error_buffer.data()
+                                                            : curl_easy_strerror(done.result);
+      result.first_error = text;
+    }
+    return;
+  }
+  long status = 0;
+  static_cast<void>(curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status));
+  if (status != options.expect_status) {
+    ++result.errors;
+    if (result.first_error.empty()) {
+      result.first_error = "HTTP " + std::to_string(status);
+    }
+    return;
+  }
+  ++result.requests;
+  result.latency_us.record(to_us(at - done.slot->intended));
+  if (options.rate_rps > 0) {
+    result.uncorrected_latency_us.record(to_us(at - done.slot->sent));
+  }
+}
+
+// One request per handle, all at once, so that each opens its own connection (sent one after the
+// other they would all reuse the first). Answers and failures are not counted: a handle whose warm
+// request failed connects during the phase and shows up in `reconnects`. False when cancelled.
+bool open_pool(Pool& pool, const volatile std::sig_atomic_t* cancel) {
+  for (const auto& slot : pool.slots()) {
+    const auto now = Clock::now();
+    pool.start(*slot, now, now);
+  }
+  while (pool.active() > 0) {
+    if (cancelled(cancel)) {
+      return false;
+    }
+    pool.perform();
+    while (pool.next_done()) {
+    }
+    if (pool.active() > 0) {
+      pool.wait(kPollSlice);
+    }
+  }
+  return !cancelled(cancel);
+}
+
+// Returns when the phase ends: the last in-flight answer after the deadline, or a cancel.
+Clock::time_point closed_loop(Pool& pool, const LoadOptions& options, Clock::time_point t0,
+                              LoadResult& result) {
+  const auto deadline = t0 + options.duration;
+  if (options.duration.count() > 0) {
+    for (const auto& slot : pool.slots()) {
+      const auto now = Clock::now();
+      pool.start(*slot, now, now);
+    }
+  }
+  while (pool.active() > 0) {
+    if (cancelled(options.cancel)) {
+      result.cancelled = true;
+      break;
+    }
+    pool.perform();
+    bool restarted = false;
+    while (const auto done = pool.next_done()) {
+      const auto at = Clock::now();
+      record(*done, at, options, result);
+      // A request that would start after the deadline is not sent, so none is counted either.
+      if (at < deadline) {
+        pool.start(*done->slot, at, at);
+        restarted = true;
+      }
+    }
+    // A restarted handle needs perform() to write its request; waiting first would delay it.
+    if (!restarted && pool.active() > 0) {
+      pool.wait(kPollSlice);
+    }
+  }
+  return Clock::now();
+}
+
+std::uint64_t scheduled_count(std::chrono::milliseconds duration, double rate_rps) {
+  // Requests i with i / rate < duration. The small epsilon keeps a product like 0.3 s × 10/s =
+  // 3.0000000000000004 from scheduling one request at the deadline itself.
+  const double count = std::ceil(static_cast<double>(duration.count()) * rate_rps / 1000.0 - 1e-9);
+  return count > 0 ? static_cast<std::uint64_t>(count) : 0;
+}
+
+Clock::time_point open_loop(Pool& pool, const LoadOptions& options, Clock::time_point t0,
+                            LoadResult& result) {
+  const auto deadline = t0 + options.duration;
+  const double rate = options.rate_rps;
+  const std::uint64_t scheduled = scheduled_count(options.duration, rate);
+  // Absolute times from t0, never "previous + period": a slow iteration must not shift the rest.
+  const auto intended_at = [t0, rate](std::uint64_t i) {
+    return t0 + std::chrono::duration_cast<Clock::duration>(
+                    std::chrono::duration<double>(static_cast<double>(i) / rate));
+  };
+  std::vector<Slot*> idle;
+  idle.reserve(pool.slots().size());
+  for (const auto& slot : pool.slots()) {
+    idle.push_back(slot.get());
+  }
+
+  std::uint64_t next = 0;
+  while (true) {
+    if (cancelled(options.cancel)) {
+      result.cancelled = true;
+      break;
+    }
+    auto now = Clock::now();
+    // Everything due goes out now, oldest first; a request that waited for a connection keeps its
+    // intended time, so the wait is charged to it.
+    while (next < scheduled && now < deadline && !idle.empty() && intended_at(next) <= now) {
+      Slot* slot = idle.back();
+      idle.pop_back();
+      const auto intended = intended_at(next);
+      if (now - intended > kLateStartThreshold) {
+        ++result.late_starts;
+      }
+      pool.start(*slot, intended, now);
+      ++next;
+      now = Clock::now();
+    }
+    const bool sending = next < scheduled && now < deadline;
+    if (!sending && pool.active() == 0) {
+      break;
+    }
+    pool.perform();
+    bool freed = false;
+    while (const auto done = pool.next_done()) {
+      record(*done, Clock::now(), options, result);
+      idle.push_back(done->slot);
+      freed = true;
+    }
+    if (freed) {
+      continue;  // a request may already be waiting for the connection that just came free
+    }
+    auto wake = now + kPollSlice;
+    if (sending) {
+      wake = std::min(wake, deadline);
+      if (!idle.empty()) {
+        wake = std::min(wake, intended_at(next));
+      }
+    }
+    // Poll in whole milliseconds (rounded down) and spin the remainder with zero timeouts: the
+    // send then leaves within tens of µs of its time and answers are still timestamped promptly,
+    // at the price of a busy loop at high rates (harness_cpu_s shows it).
+    pool.wait(std::chrono::floor<std::chrono::milliseconds>(wake - Clock::now()));
+  }
+  if (result.cancelled) {
+    // Only what was already due counts as unsent; the rest of the schedule never came to be.
+    const auto end = Clock::now();
+    const double due = std::floor(std::chrono::duration<double>(end - t0).count() * rate) + 1;
+    const std::uint64_t was_due = std::min(scheduled, static_cast<std::uint64_t>(due));
+    result.unsent = was_due > next ? was_due - next : 0;  // rounding must never underflow
+    return end;
+  }
+  result.unsent = scheduled - next;
+  // The phase is the scheduled window at least: finishing the last request early must not make
+  // 10 requests at 10/s look like 11/s.
+  return std::max(Clock::now(), deadline);
+}
+
+void validate(const LoadOptions& options) {
+  const std::string where = "load " + options.url + ": ";
+  if (options.url.empty()) {
+    throw Error("load: url is empty (expected e.g. http://172.17.0.2:8080/healthz)");
+  }
+  if (options.connections < 1) {
+    throw Error(where + "connections must be at least 1, got " +
+                std::to_string(options.connections));
+  }
+  if (options.duration.count() < 0) {
+    throw Error(where + "duration must not be negative");
+  }
+  if (options.request_timeout.count() <= 0) {
+    throw Error(where + "request_timeout must be positive");
+  }
+  if (!std::isfinite(options.rate_rps) || options.rate_rps < 0 || options.rate_rps > kMaxRateRps) {
+    throw Error(where + "rate_rps must be 0 (closed loop) or a rate up to 1e7, got " +
+                std::to_string(options.rate_rps));
+  }
+}
+
+}  // namespace
+
+LoadResult run_load(const LoadOptions& options) {
+  validate(options);
+  // Since 7.84 curl_global_init is thread-safe where libcurl says so; the once-flag covers the
+  // rest. Never paired with cleanup: another module may still own handles at exit.
+  static std::once_flag once;
+  std::call_once(once, [] { check(curl_global_init(CURL_GLOBAL_DEFAULT), "curl_global_init"); });
+
+  LoadResult result;
+  result.intended_rps = options.rate_rps;
+  if (cancelled(options.cancel)) {
+    result.cancelled = true;
+    return result;
+  }
+  Pool pool(options);
+  if (!open_pool(pool, options.cancel)) {
+    result.cancelled = true;
+    return result;
+  }
+
+  const double cpu_before = process_cpu_seconds();
+  const auto t0 = Clock::now();
+  const auto end = options.rate_rps > 0 ? open_loop(pool, options, t0, result)
+                                        : closed_loop(pool, options, t0, result);
+  result.harness_cpu_s = process_cpu_seconds() - cpu_before;
+  result.elapsed = end - t0;
+  const double seconds = std::chrono::duration<double>(result.elapsed).count();
+  result.achieved_rps = seconds > 0 ? static_cast<double>(result.requests) / seconds : 0;
+  return result;
+}
+
+}  // namespace imgbench
