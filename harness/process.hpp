@@ -1,10 +1,11 @@
-// Spawns one program from an argv vector (posix_spawnp, never a shell), captures its output and
-// enforces a deadline. The only file in the project that spawns processes.
+// Spawns one program from an argv vector (posix_spawnp, never a shell), captures or streams its
+// output and enforces a deadline. The only file in the project that spawns processes.
 #pragma once
 
 #include <chrono>
 #include <csignal>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,8 @@ struct ProcessResult {
   std::string out;
   std::string err;
   std::chrono::nanoseconds elapsed{0};
-  std::string spawn_error;  // strerror text when outcome == SpawnFailed
-  std::string program;      // argv[0] (empty for an empty argv), for messages
+  std::string spawn_error;               // strerror text when outcome == SpawnFailed
+  std::string program;                   // argv[0] (empty for an empty argv), for messages
   std::chrono::milliseconds timeout{0};  // the limit that applied, for "timed out after N ms"
 
   [[nodiscard]] bool ok() const { return outcome == Outcome::Exited && exit_code == 0; }
@@ -50,6 +51,27 @@ struct ProcessResult {
 // /dev/null, its own process group, an empty signal mask and default signal dispositions. A
 // grandchild that keeps the output pipes open after the child exits is killed shortly afterwards.
 [[nodiscard]] ProcessResult run_process(const ProcessOptions& options);
+
+// Streams the child's stdout instead of capturing it, for output too large to hold in memory
+// (`docker save`). Spawns exactly like run_process, then calls `reader` on the calling thread with
+// the read end of the child's stdout: an ordinary blocking pipe fd that `reader` must not close.
+// stderr is captured in `err` (bounded by max_output_bytes); `out` always stays empty.
+//
+// A watchdog thread enforces the deadline and the cancel flag while `reader` blocks in read():
+// it stops the process group (SIGTERM, kill_grace, SIGKILL), so the reader's next read returns EOF
+// (or an error), and the outcome is TimedOut or Cancelled. Note that the watchdog thread, not the
+// calling one, reads the cancel flag.
+//
+// When `reader` returns, whether at EOF or early, our end of the pipe is closed: a child still
+// writing dies of SIGPIPE (or gets EPIPE); one still running after kill_grace is stopped as above
+// and reported as Signaled with our signal. If `reader` throws, the child is stopped at once
+// (SIGTERM, then SIGKILL after kill_grace) and reaped, then the exception is rethrown. A spawn
+// failure (missing program, bad env, no thread for the watchdog) is SpawnFailed and `reader` is
+// never called. Apart from `reader`'s exceptions, only std::bad_alloc can escape. Safe to call
+// from several threads at once. Limit: a grandchild that left the process group and keeps stdout
+// open keeps the reader's read blocked until it exits; the group kill cannot reach it.
+[[nodiscard]] ProcessResult run_process_reading(const ProcessOptions& options,
+                                                const std::function<void(int stdout_fd)>& reader);
 
 // The last `max_lines` lines of `text` (for log tails in error messages and reports). A suffix of
 // `text`: a final newline ends the last line rather than starting an empty one, and is kept.

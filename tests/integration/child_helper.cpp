@@ -1,5 +1,6 @@
 // A tiny program for process_test whose behaviour argv chooses, so the tests can provoke every
-// outcome of run_process: exit codes, floods, hangs, ignored SIGTERM, signals, grandchildren.
+// outcome of run_process and run_process_reading: exit codes, floods, streams, hangs, ignored
+// SIGTERM, signals, grandchildren.
 #include <signal.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -21,7 +22,8 @@ constexpr int kUsageExit = 64;
 int usage() {
   std::fputs(
       "usage: child_helper exit N | sleep MS | flood BYTES | ignore-term MS | echo-env NAME |\n"
-      "       print-args ARG... | signal SIG | grandchild MS | stdin | pgid | close-output MS\n",
+      "       print-args ARG... | signal SIG | grandchild MS | stdin | pgid | close-output MS |\n"
+      "       stream BYTES | stream-forever\n",
       stderr);
   return kUsageExit;
 }
@@ -160,8 +162,7 @@ int count_stdin() {
 }
 
 int print_pgid() {
-  write_text(STDOUT_FILENO,
-             std::to_string(::getpid()) + " " + std::to_string(::getpgrp()) + "\n");
+  write_text(STDOUT_FILENO, std::to_string(::getpid()) + " " + std::to_string(::getpgrp()) + "\n");
   return 0;
 }
 
@@ -170,6 +171,34 @@ int close_output(long ms) {
   ::close(STDOUT_FILENO);
   ::close(STDERR_FILENO);
   sleep_ms(ms);
+  return 0;
+}
+
+// Byte `index` of the stream modes' stdout. The period 251 is prime, so a lost or repeated chunk
+// of any size short of a multiple of 251 shifts every later byte.
+char stream_byte(std::size_t index) { return static_cast<char>(index % 251); }
+
+// Writes `bytes` (or, with a negative count, endlessly) of the stream pattern in 64 KiB chunks,
+// never holding more than one chunk. Ends with a line on stderr, so a test sees stderr captured
+// alongside the stream. Dies of SIGPIPE when the reader goes away; exits 1 on EPIPE.
+int stream(long bytes) {
+  constexpr std::size_t kChunk = 64U * 1024U;
+  const bool forever = bytes < 0;
+  const auto total = static_cast<std::size_t>(forever ? 0 : bytes);
+  std::string chunk;
+  std::size_t done = 0;
+  while (forever || done < total) {
+    const std::size_t size = forever ? kChunk : std::min(kChunk, total - done);
+    chunk.clear();
+    for (std::size_t i = done; i < done + size; ++i) {
+      chunk.push_back(stream_byte(i));
+    }
+    if (!write_text(STDOUT_FILENO, chunk)) {
+      return 1;
+    }
+    done += size;
+  }
+  write_text(STDERR_FILENO, "streamed " + std::to_string(done) + "\n");
   return 0;
 }
 
@@ -188,6 +217,9 @@ int main(int argc, char** argv) {
   }
   if (mode == "pgid") {
     return print_pgid();
+  }
+  if (mode == "stream-forever") {
+    return stream(-1);
   }
   if (argc != 3) {
     return usage();
@@ -216,6 +248,9 @@ int main(int argc, char** argv) {
   }
   if (mode == "close-output") {
     return close_output(value);
+  }
+  if (mode == "stream") {
+    return stream(value);
   }
   return usage();
 }
