@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -140,6 +141,9 @@ class Docker {
   // `docker rm -f`; true when the container is gone afterwards (also when it never existed).
   virtual bool remove_container(const std::string& name_or_id) = 0;
   virtual bool remove_image(const std::string& ref) = 0;
+  // `docker save REF`, its stdout handed to `reader` as a stream (never held whole); throws Error
+  // when the save fails or is cancelled, and passes on what `reader` throws.
+  virtual void save(const std::string& ref, const std::function<void(int fd)>& reader) = 0;
   // Names of containers (running or not) carrying label `key=value`.
   virtual std::vector<std::string> containers_with_label(const std::string& key,
                                                          const std::string& value) = 0;

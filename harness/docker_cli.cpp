@@ -31,6 +31,8 @@ constexpr milliseconds kQueryTimeout = seconds(30);  // inspect, history, versio
 constexpr milliseconds kRemoveTimeout = seconds(30);
 constexpr seconds kStopSlack{30};                     // on top of the stop grace period
 constexpr milliseconds kPullTimeout = std::chrono::minutes(10);
+// docker save of a large image, read while it streams (the analysis sets the pace).
+constexpr milliseconds kSaveTimeout = std::chrono::minutes(15);
 constexpr std::size_t kBuildLogLines = 40;
 constexpr std::size_t kFailureTailLines = 5;
 constexpr const char* kDefaultSocket = "unix:///var/run/docker.sock";
@@ -196,6 +198,11 @@ DockerCli::DockerCli(std::string docker_binary, const volatile std::sig_atomic_t
 
 ProcessResult DockerCli::spawn(std::vector<std::string> args, milliseconds timeout,
                                bool cancellable) const {
+  return run_process(options_for(std::move(args), timeout, cancellable));
+}
+
+ProcessOptions DockerCli::options_for(std::vector<std::string> args, milliseconds timeout,
+                                      bool cancellable) const {
   ProcessOptions options;
   options.argv.reserve(args.size() + 1);
   options.argv.push_back(docker_binary_);
@@ -205,7 +212,7 @@ ProcessResult DockerCli::spawn(std::vector<std::string> args, milliseconds timeo
   options.timeout = timeout;
   options.env = extra_env_;
   options.cancel = cancellable ? cancel_ : nullptr;
-  return run_process(options);
+  return options;
 }
 
 ProcessResult DockerCli::call(std::vector<std::string> args, milliseconds timeout) const {
@@ -342,6 +349,17 @@ PullResult DockerCli::pull(const std::string& ref) {
     pulled.failure = failure_with_tail(result);
   }
   return pulled;
+}
+
+void DockerCli::save(const std::string& ref, const std::function<void(int fd)>& reader) {
+  const ProcessResult result =
+      run_process_reading(options_for({"save", "--", ref}, kSaveTimeout, true), reader);
+  if (result.outcome == Outcome::SpawnFailed) {
+    throw Error(not_installed_message(docker_binary_, result));
+  }
+  if (!result.ok()) {
+    throw_failed("docker save " + ref, docker_binary_, result);
+  }
 }
 
 RunResult DockerCli::run_detached(const RunRequest& request) {

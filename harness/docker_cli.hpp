@@ -33,6 +33,7 @@ class DockerCli final : public Docker {
   StopResult stop(const std::string& name_or_id, std::chrono::seconds grace) override;
   bool remove_container(const std::string& name_or_id) override;
   bool remove_image(const std::string& ref) override;
+  void save(const std::string& ref, const std::function<void(int fd)>& reader) override;
   std::vector<std::string> containers_with_label(const std::string& key,
                                                  const std::string& value) override;
 
@@ -44,6 +45,8 @@ class DockerCli final : public Docker {
                                  std::chrono::milliseconds timeout) const;
   ProcessResult spawn(std::vector<std::string> args, std::chrono::milliseconds timeout,
                       bool cancellable) const;
+  ProcessOptions options_for(std::vector<std::string> args, std::chrono::milliseconds timeout,
+                             bool cancellable) const;
   // DOCKER_HOST as the CLI will see it, or the default socket; for error messages.
   [[nodiscard]] std::string engine_address() const;
 

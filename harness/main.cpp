@@ -56,6 +56,7 @@ struct RunArgs {
   double rate_rps = 0;
   std::string out;
   bool keep_images = false;
+  bool no_anatomy = false;
   bool quiet = false;
 };
 
@@ -145,6 +146,7 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
   options.run.parameters.rate_rps = args.rate_rps;
   apply_placement(args.placement, options.run.cpus, options.run.parameters);
   options.keep_images = args.keep_images;
+  options.anatomy = !args.no_anatomy;
   options.cancel = &g_interrupted;
 
   DockerCli docker("docker", &g_interrupted);
@@ -297,6 +299,9 @@ int main(int argc, char** argv) {
                   "then left alone)");
   run->add_flag("--keep-images", run_args.keep_images,
                 "Keep the images built by this run (removed by default to save disk)");
+  run->add_flag("--no-anatomy", run_args.no_anatomy,
+                "Skip the analysis of each image's docker save stream (layers, shadowed and "
+                "compressed bytes, shell, user)");
   run->add_flag("-q,--quiet", run_args.quiet, "Only failures and skips on stderr");
   run->footer(
       "Examples:\n"

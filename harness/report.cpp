@@ -296,6 +296,53 @@ void write_load(std::ostream& out, const std::vector<const VariantResult*>& rows
   }
 }
 
+// What each image is made of, from its `docker save` stream.
+constexpr Column kAnatomyColumns[] = {
+    {"compressed (MB)", "compressed_bytes", 1e6, 1},
+    {"shadowed (MB)", "shadowed_bytes", 1e6, 1},
+    {"efficiency", "efficiency", 0.01, 1},
+    {"dive efficiency", "dive_efficiency", 0.01, 1},
+    {"files", "file_count", 1, 0},
+    {"own (MB)", "own_bytes", 1e6, 1},
+};
+
+std::string yes_no(const VariantResult& v, const char* name) {
+  const auto value = metric(v, name);
+  return value ? (*value != 0 ? "yes" : "no") : std::string(kMissing);
+}
+
+void write_anatomy(std::ostream& out, const std::vector<const VariantResult*>& rows) {
+  const bool any = std::any_of(rows.begin(), rows.end(), [](const VariantResult* v) {
+    return v->metrics.count("compressed_bytes") != 0;
+  });
+  if (!any) {
+    return;
+  }
+  out << "## Image anatomy\n\n| variant |";
+  for (const auto& column : kAnatomyColumns) {
+    out << " " << column.header << " |";
+  }
+  out << " shell | root |\n|---|";
+  for (std::size_t i = 0; i < std::size(kAnatomyColumns); ++i) {
+    out << "--:|";
+  }
+  out << "---|---|\n";
+  for (const auto* v : rows) {
+    out << "| " << md(v->name) << " |";
+    for (const auto& column : kAnatomyColumns) {
+      out << " " << scaled(*v, column.metric, column.divisor, column.decimals)
+          << (column.divisor == 0.01 && metric(*v, column.metric) ? " %" : "") << " |";
+    }
+    out << " " << yes_no(*v, "has_shell") << " | " << yes_no(*v, "runs_as_root") << " |\n";
+  }
+  out << "\n*compressed* estimates what a push sends: each layer gzip-compressed at level 6, "
+         "computed locally. *shadowed* is what layers store that the final filesystem does not "
+         "show (overwritten or deleted files, whole deleted directories included); *efficiency* "
+         "is final ÷ stored bytes. *dive efficiency* is dive's own figure, which counts every "
+         "copy of a repeated path and misses deleted directories. *own* is what the image adds "
+         "to its base image. *shell*: `/bin/sh` is present; *root*: the image runs as root.\n\n";
+}
+
 void write_comparison(std::ostream& out, const std::vector<const VariantResult*>& rows) {
   out << "## Comparison\n\n";
   if (rows.empty()) {
@@ -393,11 +440,21 @@ void write_layers(std::ostream& out, const VariantResult& v) {
   }
   out << "- layers: " << v.image.layers.size() << ", " << human_bytes(total)
       << " in total, the base first\n\n";
-  out << "| # | size | created by |\n|--:|--:|---|\n";
+  const bool analysed = v.image.layers.front().compressed_bytes.has_value();
+  out << (analysed ? "| # | size | compressed | shadowed | from | created by |\n|--:|--:|--:|--:|---|---|\n"
+                   : "| # | size | created by |\n|--:|--:|---|\n");
   for (std::size_t i = 0; i < v.image.layers.size(); ++i) {
     const auto& layer = v.image.layers[i];
-    out << "| " << i + 1 << " | " << human_bytes(layer.size_bytes) << " | "
-        << md(truncate_utf8(layer.created_by, kCreatedByLimit)) << " |\n";
+    out << "| " << i + 1 << " | " << human_bytes(layer.size_bytes) << " | ";
+    if (analysed) {
+      const auto bytes_or_missing = [](const std::optional<std::int64_t>& b) {
+        return b ? human_bytes(*b) : std::string(kMissing);
+      };
+      out << bytes_or_missing(layer.compressed_bytes) << " | "
+          << bytes_or_missing(layer.shadowed_bytes) << " | "
+          << (layer.base.value_or(false) ? "base" : "own") << " | ";
+    }
+    out << md(truncate_utf8(layer.created_by, kCreatedByLimit)) << " |\n";
   }
   out << "\n";
 }
@@ -498,6 +555,7 @@ void write_markdown(std::ostream& out, const Results& results) {
   write_comparison(out, rows);
   write_lifecycle(out, rows);
   write_load(out, rows);
+  write_anatomy(out, rows);
   write_skipped_and_failed(out, results);
 
   // Layers for every measured variant, in table order, then for failed ones that got an image.

@@ -114,9 +114,19 @@ json checked_number(double value, const std::string& path) {
 json variant_to_json(const VariantResult& v, const std::string& path) {
   json layers = json::array();
   for (const auto& layer : v.image.layers) {
-    layers.push_back({{"digest", utf8(layer.digest)},
-                      {"size_bytes", layer.size_bytes},
-                      {"created_by", utf8(layer.created_by)}});
+    json row = {{"digest", utf8(layer.digest)},
+                {"size_bytes", layer.size_bytes},
+                {"created_by", utf8(layer.created_by)}};
+    if (layer.compressed_bytes) {
+      row["compressed_bytes"] = *layer.compressed_bytes;
+    }
+    if (layer.shadowed_bytes) {
+      row["shadowed_bytes"] = *layer.shadowed_bytes;
+    }
+    if (layer.base) {
+      row["base"] = *layer.base;
+    }
+    layers.push_back(std::move(row));
   }
   json tags = json::array();
   for (const auto& tag : v.tags) {
@@ -363,6 +373,18 @@ ImageRecord image_from_json(const Reader& r, const json& variant, const std::str
     row.digest = r.string_at(l, lpath, "digest");
     row.size_bytes = r.int64_at(l, lpath, "size_bytes");
     row.created_by = r.string_at(l, lpath, "created_by");
+    if (l.contains("compressed_bytes")) {
+      row.compressed_bytes = r.int64_at(l, lpath, "compressed_bytes");
+    }
+    if (l.contains("shadowed_bytes")) {
+      row.shadowed_bytes = r.int64_at(l, lpath, "shadowed_bytes");
+    }
+    if (l.contains("base")) {
+      if (!l.at("base").is_boolean()) {
+        r.fail(child(lpath, "base"), "expected true or false");
+      }
+      row.base = l.at("base").get<bool>();
+    }
     image.layers.push_back(std::move(row));
   }
   return image;

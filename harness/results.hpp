@@ -52,6 +52,10 @@ struct LayerRow {
   std::string digest;  // RootFS diff id
   std::int64_t size_bytes = 0;
   std::string created_by;
+  // From the image's anatomy (`docker save`), absent when it was not analysed.
+  std::optional<std::int64_t> compressed_bytes;  // gzip -6 estimate of what a push sends
+  std::optional<std::int64_t> shadowed_bytes;    // bytes of this layer the final filesystem lacks
+  std::optional<bool> base;                      // one of the base image's layers
   bool operator==(const LayerRow&) const = default;
 };
 

@@ -169,6 +169,34 @@ std::vector<LayerRow> match_layers(const std::vector<std::string>& diff_ids,
   return rows;
 }
 
+void apply_anatomy(const ImageAnatomy& anatomy, VariantResult& result) {
+  auto& m = result.metrics;
+  m["compressed_bytes"] = static_cast<double>(anatomy.compressed_bytes);
+  m["shadowed_bytes"] = static_cast<double>(anatomy.shadowed_bytes);
+  m["wasted_bytes"] = static_cast<double>(anatomy.wasted_bytes);
+  m["efficiency"] = anatomy.efficiency;
+  m["dive_wasted_bytes"] = static_cast<double>(anatomy.dive_wasted_bytes);
+  m["dive_efficiency"] = anatomy.dive_efficiency;
+  m["file_count"] = static_cast<double>(anatomy.file_count);
+  m["base_bytes"] = static_cast<double>(anatomy.base_bytes);
+  m["own_bytes"] = static_cast<double>(anatomy.own_bytes);
+  m["has_shell"] = anatomy.has_shell ? 1 : 0;
+  m["runs_as_root"] = anatomy.runs_as_root ? 1 : 0;
+  if (anatomy.layers.size() != result.image.layers.size()) {
+    return;
+  }
+  for (std::size_t i = 0; i < anatomy.layers.size(); ++i) {
+    const auto& layer = anatomy.layers[i];
+    auto& row = result.image.layers[i];
+    row.digest = layer.diff_id;
+    row.size_bytes = layer.size_bytes;
+    row.created_by = layer.created_by;  // from the image config: exact, unlike docker history
+    row.compressed_bytes = layer.compressed_bytes;
+    row.shadowed_bytes = layer.shadowed_bytes;
+    row.base = layer.base;
+  }
+}
+
 Runner::Runner(Docker& docker, Probe& probe, ProgressSink progress)
     : docker_(docker), probe_(probe), progress_(std::move(progress)) {}
 
@@ -221,6 +249,19 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       w.add(prefix + "_harness_cpu_pct", 100.0 * load.harness_cpu_s / seconds);
     }
     w.totals[prefix + "_errors"] += static_cast<double>(load.errors);
+  };
+
+  // The layers of the longest required image that the built image starts with: its base.
+  auto base_layers_of = [&](const Variant& v, const ImageInfo& image) {
+    std::vector<std::string> best;
+    for (const auto& required : v.requires_images) {
+      auto info = docker_.inspect_image(required);
+      if (info && info->layers.size() > best.size() && info->layers.size() <= image.layers.size() &&
+          std::equal(info->layers.begin(), info->layers.end(), image.layers.begin())) {
+        best = info->layers;
+      }
+    }
+    return best;
   };
 
   results.variants.resize(variants.size());
@@ -320,6 +361,23 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     w.result->metrics["size_bytes"] = static_cast<double>(image->size_bytes);
     w.result->metrics["layers"] = static_cast<double>(image->layers.size());
     w.result->metrics["history_entries"] = static_cast<double>(history.size());
+
+    if (options.anatomy) {
+      emit(v.name, "analysing", "docker save: layers, shadowed bytes, compressed size");
+      AnatomyOptions anatomy_options;
+      anatomy_options.base_layers = base_layers_of(v, *image);
+      try {
+        ImageAnatomy anatomy;
+        docker_.save(w.tag, [&](int fd) { anatomy = analyze_image_archive(fd, anatomy_options); });
+        apply_anatomy(anatomy, *w.result);
+      } catch (const Error& e) {
+        // The image is still measured; only its anatomy is missing (and says why on stderr).
+        emit(v.name, "warning", std::string("no anatomy: ") + e.what());
+      }
+      if (stop_requested()) {
+        break;
+      }
+    }
 
     // The same build again with the cache: what an edit-build loop costs when nothing changed.
     request.no_cache = false;

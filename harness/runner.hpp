@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "anatomy.hpp"
 #include "docker.hpp"
 #include "probe.hpp"
 #include "results.hpp"
@@ -18,6 +19,7 @@ namespace imgbench {
 struct RunnerOptions {
   RunInfo run;  // id and parameters filled by the caller; engine facts are filled by the runner
   bool keep_images = false;
+  bool anatomy = true;  // analyse each image's `docker save` stream (layers, waste, compressed size)
   const volatile std::sig_atomic_t* cancel = nullptr;
 };
 
@@ -56,6 +58,10 @@ class Runner {
 // newest first). When the two cannot be aligned, rows keep their digest and get size_bytes -1.
 [[nodiscard]] std::vector<LayerRow> match_layers(const std::vector<std::string>& diff_ids,
                                                  const std::vector<HistoryRow>& history);
+
+// The image's anatomy as metrics (compressed_bytes, shadowed_bytes, efficiency, …) and, when it
+// has one row per image layer, as the per-layer rows.
+void apply_anatomy(const ImageAnatomy& anatomy, VariantResult& result);
 
 inline constexpr const char* kRunLabel = "imgbench.run";
 

@@ -254,6 +254,48 @@ TEST_F(Engine, InterruptDuringMeasurementExits130RemovesContainersAndKeepsOldRes
   EXPECT_EQ(runs, 1);
 }
 
+TEST_F(Engine, AnatomyCountsBytesThatALaterLayerDeletesAsFileOrDirectory) {
+  TempRepo repo;
+  repo.add_quick_variant("waste");
+  // 5 MB written as a file and 4 MB inside a directory, both deleted by the next layer (the
+  // directory is not recreated: on fuse-overlayfs a recreated one would show the old files again).
+  write_file(repo.root() / "variants" / "waste" / "Dockerfile",
+             "FROM imgbench/debian:bookworm-slim\n"
+             "RUN head -c 5000000 /dev/zero > /big && mkdir /d && head -c 4000000 /dev/urandom > /d/x\n"
+             "RUN rm /big && rm -rf /d\n"
+             "COPY healthz /usr/local/bin/healthz\n"
+             "CMD [\"/usr/local/bin/healthz\", \"8080\"]\n");
+  const fs::path out = repo.root() / "out";
+  auto run = imgbench({"--repo", repo.root().string(), "run", "--requests", "100", "--warmup", "10",
+                       "--repetitions", "1", "--duration", "0", "--keep-images", "--out",
+                       out.string()},
+                      std::chrono::minutes(10));
+  ASSERT_TRUE(run.ok()) << run.describe() << "\n" << run.err;
+  const json v = read_json(out / "results.json").at("variants").at(0);
+  const std::string tag = v.at("image").at("tag");
+  struct RemoveImage {
+    std::string tag;
+    ~RemoveImage() { (void)docker({"rmi", tag}); }
+  } remove_image{tag};
+
+  const json& m = v.at("metrics");
+  EXPECT_GE(m.at("shadowed_bytes").get<long long>(), 9'000'000);
+  EXPECT_GT(m.at("compressed_bytes").get<long long>(), 0);
+  EXPECT_EQ(m.at("has_shell").get<int>(), 1);
+  EXPECT_EQ(m.at("runs_as_root").get<int>(), 1);
+  long long sum = 0;
+  for (const auto& layer : v.at("image").at("layers")) {
+    sum += layer.at("size_bytes").get<long long>();
+  }
+  EXPECT_EQ(std::to_string(sum),
+            trim(docker({"image", "inspect", "--format", "{{.Size}}", tag}).out));
+  // The layer that wrote the 9 MB carries them as shadowed; the base layer is marked as such.
+  const json& layers = v.at("image").at("layers");
+  ASSERT_EQ(layers.size(), 4U);
+  EXPECT_TRUE(layers.at(0).at("base").get<bool>());
+  EXPECT_GE(layers.at(1).at("shadowed_bytes").get<long long>(), 9'000'000);
+}
+
 TEST_F(Engine, ShippedStaticVariantBuildsRunsAndAnswers) {
   const fs::path out = fs::temp_directory_path() / ("imgbench-static-" + std::to_string(getpid()));
   struct RemoveDir {
@@ -264,13 +306,15 @@ TEST_F(Engine, ShippedStaticVariantBuildsRunsAndAnswers) {
     }
   } remove_dir{out};
   auto run = imgbench({"--repo", IMGBENCH_SOURCE_DIR, "run", "--variants", "static", "--requests",
-                       "500", "--warmup", "100", "--repetitions", "1", "--out", out.string()},
+                       "500", "--warmup", "100", "--repetitions", "1", "--duration", "1", "--out", out.string()},
                       std::chrono::minutes(15));
   ASSERT_TRUE(run.ok()) << run.describe() << "\n" << run.err;
   const json results = read_json(out / "results.json");
   const json& v = results.at("variants").at(0);
   EXPECT_EQ(v.at("name"), "static");
   EXPECT_EQ(v.at("status"), "ok");
+  EXPECT_EQ(v.at("metrics").at("runs_as_root").get<int>(), 0);
+  EXPECT_EQ(v.at("metrics").at("has_shell").get<int>(), 0);
   EXPECT_LE(v.at("metrics").at("size_bytes").get<long long>(), 2'000'000);
   EXPECT_EQ(v.at("metrics").at("errors").get<double>(), 0);
   EXPECT_TRUE(containers_of_run(results.at("run").at("id")).empty());

@@ -128,6 +128,11 @@ bool FakeDocker::remove_image(const std::string& ref) {
   return images.erase(ref) == 1;
 }
 
+void FakeDocker::save(const std::string& ref, const std::function<void(int fd)>& /*reader*/) {
+  calls.push_back("save " + ref);
+  throw Error("docker save " + ref + ": the fake engine keeps no layers");
+}
+
 std::vector<std::string> FakeDocker::containers_with_label(const std::string& /*key*/,
                                                            const std::string& /*value*/) {
   return {containers.begin(), containers.end()};

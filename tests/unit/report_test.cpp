@@ -95,11 +95,17 @@ Results golden_results() {
   evil.image = {.id = "sha256:0123456789abcdef0123",
                 .tag = "imgbench/evil:20261203t181500z-3f9a",
                 .layers = {{.digest = "sha256:e1", .size_bytes = 2'100'000,
-                            .created_by = "COPY healthz /healthz"},
+                            .created_by = "COPY healthz /healthz",
+                            .compressed_bytes = {},
+                            .shadowed_bytes = {},
+                            .base = {}},
                            {.digest = "sha256:e2", .size_bytes = 0,
                             .created_by = "/bin/sh -c echo 'a|b' > /x\n&& echo <done> # "
                                           "a very long command line that goes on and on until "
-                                          "it must be cut"}}};
+                                          "it must be cut",
+                            .compressed_bytes = {},
+                            .shadowed_bytes = {},
+                            .base = {}}}};
   evil.metrics = {{"size_bytes", 2'100'000},
                   {"layers", 2},
                   {"build_cold_ms", 4'321},
@@ -117,10 +123,16 @@ Results golden_results() {
   full.image = {.id = "sha256:aaaabbbbccccddddeeee",
                 .tag = "imgbench/full:20261203t181500z-3f9a",
                 .layers = {{.digest = "sha256:f1", .size_bytes = 74'800'000,
-                            .created_by = "/bin/sh -c #(nop) ADD file:… in / "},
+                            .created_by = "/bin/sh -c #(nop) ADD file:… in / ",
+                            .compressed_bytes = 28'300'000,
+                            .shadowed_bytes = 1'376'669,
+                            .base = true},
                            {.digest = "sha256:f2", .size_bytes = 371'200'000,
                             .created_by = "/bin/sh -c apt-get install -y build-essential "
-                                          "python3-dev python3-pip && pip install aiohttp"}}};
+                                          "python3-dev python3-pip && pip install aiohttp",
+                            .compressed_bytes = 160'000'000,
+                            .shadowed_bytes = 0,
+                            .base = false}}};
   // No memory and no p99: absent metrics must show as "–", never as 0.
   full.metrics = {{"size_bytes", 446'000'000},
                   {"layers", 2},
@@ -138,6 +150,15 @@ Results golden_results() {
   full.metrics["open_uncorrected_p99_us"] = 2'100;
   full.metrics["load_errors"] = 0;
   full.metrics["load_harness_cpu_pct"] = 97.2;
+  // Anatomy figures, so the anatomy table and the analysed layer table are rendered.
+  full.metrics["compressed_bytes"] = 188'300'000;
+  full.metrics["shadowed_bytes"] = 1'376'669;
+  full.metrics["efficiency"] = 0.99764;
+  full.metrics["dive_efficiency"] = 0.9912;
+  full.metrics["file_count"] = 31'022;
+  full.metrics["own_bytes"] = 371'200'000;
+  full.metrics["has_shell"] = 1;
+  full.metrics["runs_as_root"] = 1;
   r.variants.push_back(full);
 
   VariantResult skipped;

@@ -118,7 +118,12 @@ Results small_results() {
   ok.tags = {"cpp"};
   ok.image = {.id = "sha256:5f0c",
               .tag = "imgbench/static:x",
-              .layers = {{.digest = "sha256:aa", .size_bytes = 2100000, .created_by = "COPY a /"}}};
+              .layers = {{.digest = "sha256:aa",
+                          .size_bytes = 2100000,
+                          .created_by = "COPY a /",
+                          .compressed_bytes = 1'000'000,
+                          .shadowed_bytes = 0,
+                          .base = false}}};
   ok.metrics = {{"size_bytes", 2100000.0}, {"latency_p50_us", 97.25}};
   ok.samples = {{"ready_ms", {12.0, 11.5}}};
   r.variants.push_back(ok);
@@ -141,10 +146,18 @@ Results full_results() {
   failed.status = VariantStatus::Failed;
   failed.reason = "docker build exited 1";
   failed.log_tail = "step 3/5\nerror: ünïcödé\n";
-  failed.image.layers = {{.digest = "sha256:bb", .size_bytes = 0, .created_by = ""},
+  failed.image.layers = {{.digest = "sha256:bb",
+                           .size_bytes = 0,
+                           .created_by = "",
+                           .compressed_bytes = {},
+                           .shadowed_bytes = {},
+                           .base = {}},
                          {.digest = "sha256:cc",
                           .size_bytes = std::numeric_limits<std::int64_t>::max(),
-                          .created_by = "RUN x"}};
+                          .created_by = "RUN x",
+                          .compressed_bytes = {},
+                          .shadowed_bytes = {},
+                          .base = {}}};
   failed.metrics = {{"build_cold_ms", 0.1},
                     {"negative", -3.0},
                     {"huge", 1e300},
@@ -196,8 +209,11 @@ TEST(Results, SmallResultsSerializeToExactJsonText) {
         "id": "sha256:5f0c",
         "layers": [
           {
+            "base": false,
+            "compressed_bytes": 1000000,
             "created_by": "COPY a /",
             "digest": "sha256:aa",
+            "shadowed_bytes": 0,
             "size_bytes": 2100000
           }
         ],

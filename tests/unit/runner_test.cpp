@@ -146,6 +146,49 @@ TEST_F(RunnerTest, ZeroDurationSkipsTheLoadPhase) {
   EXPECT_EQ(find(results, "a").metrics.count("load_rps"), 0U);
 }
 
+TEST_F(RunnerTest, AFailedAnatomyLeavesTheVariantMeasuredAndSaysWhy) {
+  const auto results = runner.run({make_variant("a")}, make_options());
+  const auto& r = find(results, "a");
+  EXPECT_EQ(r.status, VariantStatus::Ok);
+  EXPECT_EQ(r.metrics.count("compressed_bytes"), 0U);
+  EXPECT_EQ(r.metrics.count("latency_p50_us"), 1U);
+  EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const ProgressEvent& e) {
+    return e.stage == "warning" && e.detail.find("keeps no layers") != std::string::npos;
+  }));
+}
+
+TEST(ApplyAnatomy, MetricsAndLayerRowsComeFromTheAnatomy) {
+  ImageAnatomy anatomy;
+  anatomy.compressed_bytes = 900;
+  anatomy.shadowed_bytes = 300;
+  anatomy.wasted_bytes = 300;
+  anatomy.efficiency = 0.75;
+  anatomy.has_shell = false;
+  anatomy.runs_as_root = false;
+  anatomy.file_count = 12;
+  LayerAnatomy layer;
+  layer.diff_id = "sha256:x";
+  layer.size_bytes = 1200;
+  layer.created_by = "COPY a /a";
+  layer.compressed_bytes = 900;
+  layer.shadowed_bytes = 300;
+  layer.base = true;
+  anatomy.layers = {layer};
+  VariantResult r;
+  r.image.layers = {LayerRow{"sha256:x", -1, "", {}, {}, {}}};
+  apply_anatomy(anatomy, r);
+  EXPECT_EQ(r.metrics.at("compressed_bytes"), 900);
+  EXPECT_EQ(r.metrics.at("efficiency"), 0.75);
+  EXPECT_EQ(r.metrics.at("has_shell"), 0);
+  EXPECT_EQ(r.metrics.at("runs_as_root"), 0);
+  EXPECT_EQ(r.metrics.at("file_count"), 12);
+  ASSERT_EQ(r.image.layers.size(), 1U);
+  EXPECT_EQ(r.image.layers[0].size_bytes, 1200);
+  EXPECT_EQ(r.image.layers[0].created_by, "COPY a /a");
+  EXPECT_EQ(r.image.layers[0].shadowed_bytes, 300);
+  EXPECT_EQ(r.image.layers[0].base, true);
+}
+
 TEST_F(RunnerTest, RepetitionsAreInterleavedAcrossVariants) {
   (void)runner.run({make_variant("a"), make_variant("b")}, make_options(2));
   const std::vector<std::string> expected{
