@@ -23,72 +23,32 @@
 #include <gtest/gtest.h>
 
 #include "error.hpp"
+#include "loopback.hpp"
 
 extern char** environ;
 
 namespace imgbench {
 namespace {
 
+using testing::bind_loopback;
+using testing::Fd;
+using testing::free_port;
+using testing::Healthz;
+using testing::url;
+
 using namespace std::chrono_literals;
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-sockaddr_in loopback(int port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return address;
-}
-
-// Binds a TCP socket on 127.0.0.1 to a port the kernel picks; returns the socket and the port.
-std::pair<int, int> bind_any_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    throw Error(std::string("socket: ") + std::strerror(errno));
-  }
-  sockaddr_in address = loopback(0);
-  socklen_t length = sizeof(address);
-  // The sockaddr casts are what the BSD socket API requires.
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    const std::string reason = std::strerror(errno);
-    ::close(fd);
-    throw Error("bind 127.0.0.1:0: " + reason);
-  }
-  return {fd, ntohs(address.sin_port)};
-}
-
-// A loopback port nothing listens on right now (bound once by us, then released).
-int free_port() {
-  const auto [fd, port] = bind_any_port();
-  const Fd closer(fd);
-  return port;
-}
 
 // Listens and never accepts: the kernel completes each handshake into the backlog, so a client gets
 // connected and then silence.
 class SilentListener {
  public:
-  SilentListener() : SilentListener(bind_any_port()) {}
+  SilentListener() : SilentListener(bind_loopback()) {}
   [[nodiscard]] int port() const { return port_; }
 
  private:
-  explicit SilentListener(std::pair<int, int> bound) : socket_(bound.first), port_(bound.second) {
+  explicit SilentListener(std::pair<Fd, int> bound)
+      : socket_(std::move(bound.first)), port_(bound.second) {
     if (::listen(socket_.get(), 64) != 0) {
       throw Error(std::string("listen: ") + std::strerror(errno));
     }
@@ -98,49 +58,7 @@ class SilentListener {
   int port_;
 };
 
-// The host-built healthz on `port`; SIGTERM (then SIGKILL) and reaped when the object goes away.
-class Healthz {
- public:
-  explicit Healthz(int port) {
-    const std::string binary = HEALTHZ_BINARY;
-    const std::string port_text = std::to_string(port);
-    std::vector<char*> argv = {const_cast<char*>(binary.c_str()),
-                               const_cast<char*>(port_text.c_str()), nullptr};
-    const int rc = ::posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ);
-    if (rc != 0) {
-      pid_ = -1;
-      spawn_error_ = binary + ": " + std::strerror(rc);
-    }
-  }
-  ~Healthz() {
-    if (pid_ <= 0) {
-      return;
-    }
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 200; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        return;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    ::kill(pid_, SIGKILL);
-    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-    }
-  }
-  Healthz(const Healthz&) = delete;
-  Healthz& operator=(const Healthz&) = delete;
 
-  [[nodiscard]] bool spawned() const { return pid_ > 0; }
-  [[nodiscard]] const std::string& spawn_error() const { return spawn_error_; }
-
- private:
-  pid_t pid_ = -1;
-  std::string spawn_error_;
-};
-
-std::string url(int port, const char* path) {
-  return "http://127.0.0.1:" + std::to_string(port) + path;
-}
 
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
