@@ -4,6 +4,7 @@
 #   make test       bootstrap, base images, build, then the whole test suite through CTest
 #   make bases      make the local base images the variants name
 #   make bench      run the harness's own micro-benchmarks
+#   make validate   imgbench against wrk on the same containers: the harness's fidelity check
 #   make clean      remove leftovers of crashed runs (by label) and the build folder
 
 BUILD_DIR   ?= build
@@ -13,7 +14,7 @@ ARGS        ?=
 CTEST_ARGS  ?=
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build bootstrap bases compare test bench clean
+.PHONY: all build bootstrap bases compare test bench validate clean
 
 all: build
 
@@ -40,6 +41,10 @@ test: bootstrap bases
 bench: bootstrap
 	@$(MAKE) --no-print-directory build
 	$(BUILD_DIR)/bench/imgbench_bench
+
+validate: bootstrap bases
+	@$(MAKE) --no-print-directory build
+	scripts/validate
 
 clean:
 	@if [ -x $(BUILD_DIR)/imgbench ]; then $(BUILD_DIR)/imgbench clean || true; fi

@@ -4,6 +4,7 @@
 #include <map>
 #include <cctype>
 #include <optional>
+#include <sstream>
 #include <utility>
 
 #include "error.hpp"
@@ -527,8 +528,9 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
         record_load(w, "load", probe_.load(load_options));
         if (params.rate_rps > 0 && !stop_requested()) {
           load_options.rate_rps = params.rate_rps;
-          emit(v.name, "load", "open loop at " + std::to_string(params.rate_rps) + " rps, " +
-                                   rep_text);
+          std::ostringstream rate;
+          rate << params.rate_rps;  // 500, not std::to_string's 500.000000
+          emit(v.name, "load", "open loop at " + rate.str() + " requests/s, " + rep_text);
           record_load(w, "open", probe_.load(load_options));
         }
         if (stop_requested()) {
