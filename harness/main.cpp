@@ -170,13 +170,14 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
   std::cout << render(results, write_markdown);
   std::cerr << "imgbench: wrote " << out.string() << "/{results.json,results.csv,report.md}\n";
 
+  int exit_code = kExitOk;
   for (const auto& v : results.variants) {
     if (v.status == VariantStatus::Failed) {
       std::cerr << "imgbench: variant " << v.name << " failed: " << v.reason.value_or("") << '\n';
-      return kExitVariantFailed;
+      exit_code = kExitVariantFailed;
     }
   }
-  return kExitOk;
+  return exit_code;
 }
 
 int do_list(const std::string& repo_option) {
@@ -331,9 +332,10 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
 
-  install_signal_handlers();
   try {
     if (*run) {
+      // Only `run` has state to clean up on Ctrl-C; the other verbs keep the default (die at once).
+      install_signal_handlers();
       return do_run(run_args, repo);
     }
     if (*list) {

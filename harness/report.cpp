@@ -19,8 +19,10 @@ std::string placement_text(const RunParameters& p) {
   if (p.placement == "none" || p.container_cpuset.empty()) {
     return "left to the scheduler";
   }
-  return "container on CPU " + p.container_cpuset + ", measuring thread on CPU " +
-         std::to_string(p.harness_cpu) + " (" + p.placement + ")";
+  const std::string harness = p.harness_cpu >= 0
+                                  ? "measuring thread on CPU " + std::to_string(p.harness_cpu)
+                                  : "measuring thread not pinned (the kernel refused)";
+  return "container on CPU " + p.container_cpuset + ", " + harness + " (" + p.placement + ")";
 }
 
 constexpr std::string_view kMissing = "–";  // en dash: "not measured", never a zero
@@ -236,7 +238,7 @@ void write_lifecycle(std::ostream& out, const std::vector<const VariantResult*>&
   out << "\n*ready* runs from the start of `docker run` to the first expected answer (median over "
          "repetitions, with the range); *create* is the part until `docker run` returned and *app "
          "ready* the rest. *memory peak* is the container's highest usage since it started, page "
-         "cache included, read from its cgroup after the latency loop. *build warm* is the same "
+         "cache included, read from its cgroup after the load phases. *build warm* is the same "
          "build again with the layer cache.\n\n";
 }
 
@@ -435,17 +437,22 @@ void write_layers(std::ostream& out, const VariantResult& v) {
     return;
   }
   std::int64_t total = 0;
+  bool all_known = true;
   for (const auto& layer : v.image.layers) {
+    all_known = all_known && layer.size_bytes >= 0;
     total += layer.size_bytes;
   }
-  out << "- layers: " << v.image.layers.size() << ", " << human_bytes(total)
-      << " in total, the base first\n\n";
+  out << "- layers: " << v.image.layers.size() << ", "
+      << (all_known ? human_bytes(total) + " in total" : std::string("sizes not all known"))
+      << ", the base first\n\n";
   const bool analysed = v.image.layers.front().compressed_bytes.has_value();
   out << (analysed ? "| # | size | compressed | shadowed | from | created by |\n|--:|--:|--:|--:|---|---|\n"
                    : "| # | size | created by |\n|--:|--:|---|\n");
   for (std::size_t i = 0; i < v.image.layers.size(); ++i) {
     const auto& layer = v.image.layers[i];
-    out << "| " << i + 1 << " | " << human_bytes(layer.size_bytes) << " | ";
+    out << "| " << i + 1 << " | "
+        << (layer.size_bytes >= 0 ? human_bytes(layer.size_bytes) : std::string(kMissing))
+        << " | ";
     if (analysed) {
       const auto bytes_or_missing = [](const std::optional<std::int64_t>& b) {
         return b ? human_bytes(*b) : std::string(kMissing);

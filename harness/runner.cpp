@@ -29,6 +29,10 @@ bool cancelled(const volatile std::sig_atomic_t* flag) {
 }
 
 // Removes a container however the scope is left: a thrown error, an early return, an interrupt.
+// Removes a run's images however the run ends, an engine error included: each variant's tag (unless
+// they are to be kept) and the step images its builds left. Earlier stages' images are no parent of
+// the tagged one and would stay behind untagged; they go newest first, so each is a leaf when its
+// turn comes (already gone counts as removed). A kept image's own parents refuse removal.
 class ContainerGuard {
  public:
   ContainerGuard(Docker& docker, std::string name) : docker_(docker), name_(std::move(name)) {}
@@ -63,7 +67,37 @@ struct Work {
   void add(const std::string& metric, double value) { per_repetition[metric].push_back(value); }
 };
 
-void fail(Work& work, std::string reason, std::string log_tail) {
+template <typename WorkList>
+class ImageGuard {
+ public:
+  ImageGuard(Docker& docker, const WorkList& work, bool keep)
+      : docker_(docker), work_(work), keep_(keep) {}
+  ImageGuard(const ImageGuard&) = delete;
+  ImageGuard& operator=(const ImageGuard&) = delete;
+  ~ImageGuard() {
+    for (const auto& w : work_) {
+      try {
+        if (w.built && !keep_) {
+          (void)docker_.remove_image(w.tag);
+        }
+        for (auto it = w.step_images.rbegin(); it != w.step_images.rend(); ++it) {
+          (void)docker_.remove_image(*it);
+        }
+      } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw
+      }
+    }
+  }
+
+ private:
+  Docker& docker_;
+  const WorkList& work_;
+  bool keep_;
+};
+
+void fail(Work& work, std::string reason, std::string log_tail, const ProgressSink& progress) {
+  if (progress) {
+    progress(ProgressEvent{work.result->name, "failed", reason});
+  }
   work.failed = true;
   work.result->status = VariantStatus::Failed;
   work.result->reason = std::move(reason);
@@ -225,6 +259,17 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     return interrupted_;
   };
 
+  // Memory is a measurement: when the engine cannot tell it, the metric is absent, the run goes on.
+  auto read_memory = [&](const std::string& id) -> std::optional<ContainerStats> {
+    try {
+      return docker_.stats(id);
+    } catch (const Error& e) {
+      if (progress_) {
+        progress_(ProgressEvent{"", "warning", std::string("no memory figure: ") + e.what()});
+      }
+      return std::nullopt;
+    }
+  };
   auto container_alive = [&](const std::string& name) {
     auto info = docker_.inspect_container(name);
     return info && info->running;
@@ -277,6 +322,8 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     work[i].result = &r;
     work[i].tag = image_tag(run_id, v.name);
   }
+
+  const ImageGuard image_guard(docker_, work, options.keep_images);
 
   // Phase 1: which variants can run here at all.
   for (auto& w : work) {
@@ -344,15 +391,13 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       break;
     }
     if (!built.ok) {
-      fail(w, "docker build failed: " + built.failure, built.log_tail);
-      emit(v.name, "failed", *w.result->reason);
+      fail(w, "docker build failed: " + built.failure, built.log_tail, progress_);
       continue;
     }
     w.result->metrics["build_cold_ms"] = to_ms(built.elapsed);
     auto image = docker_.inspect_image(w.tag);
     if (!image) {
-      fail(w, "the image " + w.tag + " is missing right after its build", built.log_tail);
-      emit(v.name, "failed", *w.result->reason);
+      fail(w, "the image " + w.tag + " is missing right after its build", built.log_tail, progress_);
       continue;
     }
     auto history = docker_.history(w.tag);
@@ -399,6 +444,7 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
   const ThreadPin pin(params.harness_cpu);
   if (params.harness_cpu >= 0 && !pin.pinned()) {
     emit("", "warning", "could not pin the harness to CPU " + std::to_string(params.harness_cpu));
+    results.run.parameters.harness_cpu = -1;  // the record must say what really happened
   }
   for (int rep = 0; rep < params.repetitions && !stop_requested(); ++rep) {
     for (auto& w : work) {
@@ -425,23 +471,21 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
         if (stop_requested()) {
           break;
         }
-        fail(w, "docker run failed: " + started.failure, docker_.logs_tail(name, kLogTailLines));
-        emit(v.name, "failed", *w.result->reason);
+        fail(w, "docker run failed: " + started.failure, docker_.logs_tail(name, kLogTailLines), progress_);
         continue;
       }
       auto info = docker_.inspect_container(name);
       if (!info || !info->running) {
         const int code = info ? info->exit_code : -1;
         fail(w, "the container exited at once with code " + std::to_string(code),
-             docker_.logs_tail(name, kLogTailLines));
-        emit(v.name, "failed", *w.result->reason);
+             docker_.logs_tail(name, kLogTailLines), progress_);
         continue;
       }
       std::string host;
       int port = v.port;
       if (params.via == "port") {
         if (!info->host_port) {
-          fail(w, "the container's port " + std::to_string(v.port) + " was not published", "");
+          fail(w, "the container's port " + std::to_string(v.port) + " was not published", "", progress_);
           continue;
         }
         host = "127.0.0.1";
@@ -449,7 +493,7 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       } else {
         host = info->ip_address;
         if (host.empty()) {
-          fail(w, "the container has no address on the bridge network", "");
+          fail(w, "the container has no address on the bridge network", "", progress_);
           continue;
         }
       }
@@ -479,8 +523,7 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
                         ? "last answer was HTTP " + std::to_string(ready.last_status)
                         : "no answer (" + ready.last_error + ")";
         }
-        fail(w, reason, docker_.logs_tail(name, kLogTailLines));
-        emit(v.name, "failed", reason);
+        fail(w, reason, docker_.logs_tail(name, kLogTailLines), progress_);
         continue;
       }
       w.add("ready_ms", to_ms(ready.ready_after));
@@ -488,7 +531,7 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       w.add("app_ready_ms", to_ms(ready.ready_after) - to_ms(started.elapsed));
       emit(v.name, "ready", std::to_string(static_cast<long long>(to_ms(ready.ready_after))) + " ms");
 
-      if (auto mem = docker_.stats(info->id)) {
+      if (auto mem = read_memory(info->id)) {
         w.add("mem_idle_bytes", static_cast<double>(mem->mem_usage_bytes));
       }
 
@@ -537,7 +580,7 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
           break;
         }
       }
-      if (auto mem = docker_.stats(info->id); mem && mem->mem_peak_bytes) {
+      if (auto mem = read_memory(info->id); mem && mem->mem_peak_bytes) {
         w.add("mem_peak_bytes", static_cast<double>(*mem->mem_peak_bytes));
       }
       if (!container_alive(name)) {
@@ -545,8 +588,7 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
         fail(w,
              "the container exited with code " + std::to_string(after ? after->exit_code : -1) +
                  " during " + phase,
-             docker_.logs_tail(name, kLogTailLines));
-        emit(v.name, "failed", *w.result->reason);
+             docker_.logs_tail(name, kLogTailLines), progress_);
         continue;
       }
 
@@ -573,15 +615,6 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
         r.metrics[metric] = total;
       }
       emit(r.name, "done");
-    }
-    if (w.built && !options.keep_images) {
-      (void)docker_.remove_image(w.tag);
-    }
-    // Earlier stages' images are no parent of the tagged one and would stay behind untagged: remove
-    // them newest first, so each is a leaf when its turn comes (already gone counts as removed).
-    // With --keep-images the kept image's own parents refuse removal, which is what we want.
-    for (auto it = w.step_images.rbegin(); it != w.step_images.rend(); ++it) {
-      (void)docker_.remove_image(*it);
     }
   }
   return results;

@@ -55,6 +55,9 @@ std::optional<ImageInfo> FakeDocker::inspect_image(const std::string& ref) {
 
 std::vector<HistoryRow> FakeDocker::history(const std::string& ref) {
   calls.push_back("history " + ref);
+  if (history_fails) {
+    throw Error("docker history " + ref + ": Cannot connect to the Docker daemon");
+  }
   return history_rows;
 }
 
@@ -103,6 +106,9 @@ std::optional<ContainerInfo> FakeDocker::inspect_container(const std::string& na
 std::optional<ContainerStats> FakeDocker::stats(const std::string& name_or_id) {
   calls.push_back("stats " + name_or_id);
   calls.push_back("stats-by " + name_or_id);
+  if (stats_fails) {
+    throw Error("docker stats " + name_or_id + ": exit 1");
+  }
   return ContainerStats{5'000'000, 24'000'000'000, 0.1, 6'000'000};
 }
 

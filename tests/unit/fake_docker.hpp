@@ -17,6 +17,8 @@ class FakeDocker final : public Docker {
  public:
   // Scripted behaviour.
   bool engine_up = true;
+  bool history_fails = false;  // history() throws, as an engine that went away would
+  bool stats_fails = false;    // stats() throws
   std::set<std::string> images{"imgbench/debian:bookworm-slim"};  // refs that exist
   std::set<std::string> pullable;                               // refs a pull would fetch
   std::map<std::string, std::string> build_failures;            // variant name → log text

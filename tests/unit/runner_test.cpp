@@ -189,6 +189,31 @@ TEST(ApplyAnatomy, MetricsAndLayerRowsComeFromTheAnatomy) {
   EXPECT_EQ(r.image.layers[0].base, true);
 }
 
+TEST_F(RunnerTest, AnEngineErrorMidRunStillRemovesTheImagesBuiltSoFar) {
+  docker.history_fails = true;
+  EXPECT_THROW((void)runner.run({make_variant("a")}, make_options()), Error);
+  const std::vector<std::string> expected{"imgbench/a:20261203t181500z-abcd", "bbbbbbbbbbbb",
+                                          "aaaaaaaaaaaa"};
+  EXPECT_EQ(docker.removed_images, expected);
+}
+
+TEST_F(RunnerTest, AMemoryReadingThatFailsLeavesTheMetricAbsentAndTheRunGoing) {
+  docker.stats_fails = true;
+  const auto results = runner.run({make_variant("a")}, make_options());
+  const auto& r = find(results, "a");
+  EXPECT_EQ(r.status, VariantStatus::Ok);
+  EXPECT_EQ(r.metrics.count("mem_idle_bytes"), 0U);
+  EXPECT_EQ(r.metrics.count("latency_p50_us"), 1U);
+}
+
+TEST_F(RunnerTest, EveryFailureIsReportedAsItHappens) {
+  docker.exits_at_once.insert("crashy");
+  (void)runner.run({make_variant("crashy")}, make_options());
+  EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const ProgressEvent& e) {
+    return e.variant == "crashy" && e.stage == "failed";
+  }));
+}
+
 TEST_F(RunnerTest, RepetitionsAreInterleavedAcrossVariants) {
   (void)runner.run({make_variant("a"), make_variant("b")}, make_options(2));
   const std::vector<std::string> expected{
