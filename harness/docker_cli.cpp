@@ -111,11 +111,21 @@ std::string not_installed_message(const std::string& binary, const ProcessResult
          "): install docker.io (apt-get install docker.io) or the docker-ce CLI, then retry";
 }
 
-[[noreturn]] void throw_failed(const std::string& command, const std::string& binary,
-                               const ProcessResult& result) {
+// Every call starts the same binary: when it could not be started, say how to install it.
+void require_started(const std::string& binary, const ProcessResult& result) {
   if (result.outcome == Outcome::SpawnFailed) {
     throw Error(not_installed_message(binary, result));
   }
+}
+
+// The CLI's only way of saying "no such image/container": exit 1 and a message on stderr.
+bool says_absent(const ProcessResult& result) {
+  return result.outcome == Outcome::Exited && is_not_found_message(result.err);
+}
+
+[[noreturn]] void throw_failed(const std::string& command, const std::string& binary,
+                               const ProcessResult& result) {
+  require_started(binary, result);
   throw Error(command + ": " + failure_line(result));
 }
 
@@ -231,9 +241,7 @@ std::string DockerCli::engine_address() const {
 
 EngineInfo DockerCli::engine_info() {
   const ProcessResult version = call({"version", "--format", "{{json .}}"}, kQueryTimeout);
-  if (version.outcome == Outcome::SpawnFailed) {
-    throw Error(not_installed_message(docker_binary_, version));
-  }
+  require_started(docker_binary_, version);
   if (!version.ok()) {
     std::string why = first_line(version.err);
     if (why.empty() || version.outcome != Outcome::Exited) {
@@ -286,9 +294,7 @@ BuildResult DockerCli::build(const BuildRequest& request) {
   args.insert(args.end(), {"--iidfile", iid_file.string(), "--", request.context_dir});
 
   const ProcessResult result = call_cancellable(std::move(args), request.timeout);
-  if (result.outcome == Outcome::SpawnFailed) {
-    throw Error(not_installed_message(docker_binary_, result));
-  }
+  require_started(docker_binary_, result);
 
   BuildResult built;
   built.elapsed = result.elapsed;
@@ -319,7 +325,7 @@ std::optional<ImageInfo> DockerCli::inspect_image(const std::string& ref) {
   const ProcessResult result =
       call({"image", "inspect", "--format", "{{json .}}", "--", ref}, kQueryTimeout);
   if (!result.ok()) {
-    if (result.outcome == Outcome::Exited && is_not_found_message(result.err)) {
+    if (says_absent(result)) {
       return std::nullopt;
     }
     throw_failed("docker image inspect " + ref, docker_binary_, result);
@@ -339,9 +345,7 @@ std::vector<HistoryRow> DockerCli::history(const std::string& ref) {
 
 PullResult DockerCli::pull(const std::string& ref) {
   const ProcessResult result = call_cancellable({"pull", "--quiet", "--", ref}, kPullTimeout);
-  if (result.outcome == Outcome::SpawnFailed) {
-    throw Error(not_installed_message(docker_binary_, result));
-  }
+  require_started(docker_binary_, result);
   PullResult pulled;
   pulled.elapsed = result.elapsed;
   pulled.ok = result.ok();
@@ -354,9 +358,7 @@ PullResult DockerCli::pull(const std::string& ref) {
 void DockerCli::save(const std::string& ref, const std::function<void(int fd)>& reader) {
   const ProcessResult result =
       run_process_reading(options_for({"save", "--", ref}, kSaveTimeout, true), reader);
-  if (result.outcome == Outcome::SpawnFailed) {
-    throw Error(not_installed_message(docker_binary_, result));
-  }
+  require_started(docker_binary_, result);
   if (!result.ok()) {
     throw_failed("docker save " + ref, docker_binary_, result);
   }
@@ -380,9 +382,7 @@ RunResult DockerCli::run_detached(const RunRequest& request) {
   args.insert(args.end(), {"--", request.image});
 
   const ProcessResult result = call_cancellable(std::move(args), request.timeout);
-  if (result.outcome == Outcome::SpawnFailed) {
-    throw Error(not_installed_message(docker_binary_, result));
-  }
+  require_started(docker_binary_, result);
   RunResult run;
   run.elapsed = result.elapsed;
   if (!result.ok()) {
@@ -405,7 +405,7 @@ std::optional<ContainerInfo> DockerCli::inspect_container(const std::string& nam
   const ProcessResult result =
       call({"container", "inspect", "--format", "{{json .}}", "--", name_or_id}, kQueryTimeout);
   if (!result.ok()) {
-    if (result.outcome == Outcome::Exited && is_not_found_message(result.err)) {
+    if (says_absent(result)) {
       return std::nullopt;
     }
     throw_failed("docker container inspect " + name_or_id, docker_binary_, result);
@@ -429,7 +429,7 @@ std::optional<ContainerStats> DockerCli::stats(const std::string& name_or_id) {
   const ProcessResult result =
       call({"stats", "--no-stream", "--format", "{{json .}}", "--", name_or_id}, kQueryTimeout);
   if (!result.ok()) {
-    if (result.outcome == Outcome::Exited && is_not_found_message(result.err)) {
+    if (says_absent(result)) {
       return std::nullopt;
     }
     throw_failed("docker stats " + name_or_id, docker_binary_, result);
@@ -444,7 +444,7 @@ std::string DockerCli::logs_tail(const std::string& name_or_id, int lines) {
       {"logs", "--timestamps", "--tail", std::to_string(lines < 0 ? 0 : lines), "--", name_or_id},
       kQueryTimeout);
   if (!result.ok()) {
-    if (result.outcome == Outcome::Exited && is_not_found_message(result.err)) {
+    if (says_absent(result)) {
       return {};
     }
     throw_failed("docker logs " + name_or_id, docker_binary_, result);
@@ -470,7 +470,7 @@ bool DockerCli::remove_container(const std::string& name_or_id) {
   const ProcessResult result = call({"rm", "-f", "--", name_or_id}, kRemoveTimeout);
   // Newer CLIs exit 0 for `rm -f` of a missing container, older ones exit 1 with "No such container".
   const bool gone =
-      result.ok() || (result.outcome == Outcome::Exited && is_not_found_message(result.err));
+      result.ok() || says_absent(result);
   if (gone) {
     container_ports_.erase(name_or_id);
   }
@@ -480,7 +480,7 @@ bool DockerCli::remove_container(const std::string& name_or_id) {
 bool DockerCli::remove_image(const std::string& ref) {
   // Not -f: an image still used by a container stays, and we report that instead of untagging.
   const ProcessResult result = call({"rmi", "--", ref}, kRemoveTimeout);
-  return result.ok() || (result.outcome == Outcome::Exited && is_not_found_message(result.err));
+  return result.ok() || says_absent(result);
 }
 
 std::vector<std::string> DockerCli::containers_with_label(const std::string& key,
