@@ -8,10 +8,12 @@
 namespace imgbench {
 
 // Exit codes shared by every verb (DESIGN.md): 0 fine, 1 regression/budget, 2 harness could not do
-// its job (bad input, no engine), 130 interrupted.
+// its job (bad input, no engine), 3 a measurement failed (a variant could not be built, started or
+// measured), 130 interrupted.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRegression = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitMeasurementFailed = 3;
 inline constexpr int kExitInterrupted = 130;
 
 class Error : public std::runtime_error {

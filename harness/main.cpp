@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "check.hpp"
 #include "docker_cli.hpp"
 #include "error.hpp"
 #include "host.hpp"
@@ -39,9 +40,6 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGHUP, &action, nullptr);
 }
-
-// Constant exit code for a variant that could not be measured (a build error, never ready, crash).
-constexpr int kExitVariantFailed = 3;
 
 struct RunArgs {
   std::vector<std::string> variants;
@@ -174,7 +172,7 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
   for (const auto& v : results.variants) {
     if (v.status == VariantStatus::Failed) {
       std::cerr << "imgbench: variant " << v.name << " failed: " << v.reason.value_or("") << '\n';
-      exit_code = kExitVariantFailed;
+      exit_code = kExitMeasurementFailed;
     }
   }
   return exit_code;
@@ -221,6 +219,33 @@ int do_report(const std::string& file, const std::string& out_option) {
   return kExitOk;
 }
 
+int do_check(const std::string& current_option, const std::string& repo_option) {
+  const fs::path repo = repo_root_from(repo_option);
+  const fs::path current =
+      current_option.empty() ? repo / "results" / "latest" / "results.json" : fs::path(current_option);
+  if (current_option.empty() && !fs::exists(current)) {
+    throw Error(current.string() + ": no results yet; run `make compare` (or `imgbench run`) "
+                                   "first, or name a results.json with --current");
+  }
+  const Results results = load_results(current);
+  const auto variants = discover_variants(repo / "variants", repo);
+  const BudgetReport report = check_budgets(results, variants);
+
+  std::vector<const VariantResult*> checked;
+  for (const auto& v : report.checked) {
+    checked.push_back(&v);
+  }
+  std::cout << "## Budgets of run " << results.run.id << "\n\n";
+  write_budget_table(std::cout, checked);
+  for (const auto& note : report.notes) {
+    std::cerr << "imgbench: " << note << '\n';
+  }
+  std::cerr << "imgbench: check: " << report.over << " rule(s) over budget, " << report.not_measured
+            << " not measured, " << report.failed << " variant(s) failed; exit "
+            << report.exit_code << '\n';
+  return report.exit_code;
+}
+
 int do_clean() {
   DockerCli docker;
   (void)docker.engine_info();
@@ -250,7 +275,9 @@ int main(int argc, char** argv) {
       "  imgbench run --variants static,slim --requests 2000\n"
       "  imgbench list                       what each variant is and whether it can run here\n"
       "  imgbench report results/latest/results.json\n"
-      "Exit codes: 0 ok, 2 bad input or no engine, 3 a variant failed, 130 interrupted.");
+      "  imgbench check                      every variant's budget against the latest run\n"
+      "Exit codes: 0 ok, 1 over budget, 2 bad input or no engine, 3 a variant failed, "
+      "130 interrupted.");
   std::string repo;
   app.add_option("--repo", repo, "The imgbench repository (default: found above the current folder)");
 
@@ -322,6 +349,21 @@ int main(int argc, char** argv) {
   report->add_option("--out", report_out, "Folder for the reports (default: next to the file)");
   report->footer("Example:\n  imgbench report results/latest/results.json");
 
+  std::string check_current;
+  auto* check = app.add_subcommand(
+      "check", "Check every variant's budget (variant.json) against a run; exit 1 when one is over");
+  check->add_option("--current", check_current,
+                    "The run's results.json (default: results/latest/results.json)")
+      ->check(CLI::ExistingFile);
+  check->footer(
+      "Budgets are the \"budget\" object of each variants/<name>/variant.json: max_size_bytes, "
+      "max_compressed_bytes, max_layers, max_shadowed_bytes, min_efficiency (0-1) and non_root.\n"
+      "Examples:\n"
+      "  imgbench check\n"
+      "  imgbench check --current results/runs/20261203T181500Z-3f9a/results.json\n"
+      "Exit codes: 0 every budget met, 1 a rule over budget, 2 a rule could not be checked (or no "
+      "budget at all), 3 a variant with a budget failed in the run.");
+
   auto* clean = app.add_subcommand(
       "clean", "Remove containers that interrupted or crashed runs left (found by label)");
 
@@ -343,6 +385,9 @@ int main(int argc, char** argv) {
     }
     if (*report) {
       return do_report(report_file, report_out);
+    }
+    if (*check) {
+      return do_check(check_current, repo);
     }
     if (*clean) {
       return do_clean();

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "budget.hpp"
 #include "text.hpp"
 
 namespace imgbench {
@@ -27,21 +28,7 @@ std::string placement_text(const RunParameters& p) {
 
 constexpr std::string_view kMissing = "–";  // en dash: "not measured", never a zero
 constexpr std::size_t kCreatedByLimit = 80;
-
-// Locale-independent fixed-point text (printf would follow LC_NUMERIC).
-std::string fixed(double value, int decimals) {
-  // Values that round to zero print as "0.0", not "-0.0".
-  if (std::fabs(value) < 0.5 * std::pow(10.0, -decimals)) {
-    value = 0.0;
-  }
-  char buffer[64];
-  const auto result =
-      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals);
-  if (result.ec != std::errc()) {
-    return "?";
-  }
-  return std::string(buffer, result.ptr);
-}
+constexpr std::size_t kLargestFilesShown = 5;
 
 // Inline markdown text that renders as the literal characters it holds: no table breaks (| and
 // newlines), no HTML (< > &), no code spans, links, emphasis or headings' closing #.
@@ -117,22 +104,6 @@ std::optional<double> metric(const VariantResult& v, const char* name) {
 std::string scaled(const VariantResult& v, const char* name, double divisor, int decimals) {
   const auto value = metric(v, name);
   return value ? fixed(*value / divisor, decimals) : std::string(kMissing);
-}
-
-// SI units like `docker images`: 1 kB = 1000 B.
-std::string human_bytes(std::int64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB"};
-  if (bytes < 1000 && bytes > -1000) {
-    return std::to_string(bytes) + " B";
-  }
-  double value = static_cast<double>(bytes);
-  std::size_t unit = 0;
-  // Move up while the rounded figure would read 1000.0 or more (999 950 B is "1.0 MB").
-  while (unit + 1 < std::size(kUnits) && std::fabs(value) >= 999.95) {
-    value /= 1000.0;
-    ++unit;
-  }
-  return fixed(value, 1) + " " + kUnits[unit];
 }
 
 // Size as a share of the largest image. A percentage reads at a glance ("12.3 %"), where a ratio
@@ -345,6 +316,94 @@ void write_anatomy(std::ostream& out, const std::vector<const VariantResult*>& r
          "to its base image. *shell*: `/bin/sh` is present; *root*: the image runs as root.\n\n";
 }
 
+// "ok", "2 over", "1 not measured" or the missing mark when the variant sets no budget.
+std::string budget_cell(const VariantResult& v) {
+  const auto checks = check_budget(v.budget, v.metrics);
+  if (checks.empty()) {
+    return std::string(kMissing);
+  }
+  const auto count = [&](BudgetVerdict verdict) {
+    return std::count_if(checks.begin(), checks.end(),
+                         [&](const BudgetCheck& c) { return c.verdict == verdict; });
+  };
+  std::vector<std::string> parts;
+  if (const auto over = count(BudgetVerdict::Over)) {
+    parts.push_back(std::to_string(over) + " over");
+  }
+  if (const auto unknown = count(BudgetVerdict::NotMeasured)) {
+    parts.push_back(std::to_string(unknown) + " not measured");
+  }
+  return parts.empty() ? std::string("ok") : join(parts, ", ");
+}
+
+// "4.2 MB spare" or "1.1 MB over" for byte rules; the same in the rule's own unit otherwise.
+std::string budget_margin(const BudgetCheck& check) {
+  if (!check.actual) {
+    return std::string(kMissing);
+  }
+  if (check.rule == "non_root") {
+    return check.verdict == BudgetVerdict::Pass ? "–" : "runs as root";
+  }
+  const bool at_most = check.rule != "min_efficiency";
+  const double room = at_most ? check.limit - *check.actual : *check.actual - check.limit;
+  const std::string amount = format_budget_value(check.rule, std::fabs(room));
+  return room >= 0 ? amount + " spare" : amount + " over";
+}
+
+}  // namespace
+
+void write_budget_table(std::ostream& out, const std::vector<const VariantResult*>& variants) {
+  struct Row {
+    const VariantResult* variant;
+    BudgetCheck check;
+  };
+  std::vector<Row> table;
+  for (const auto* v : variants) {
+    for (auto& check : check_budget(v->budget, v->metrics)) {
+      table.push_back({v, std::move(check)});
+    }
+  }
+  if (table.empty()) {
+    out << "No variant here sets a budget.\n";
+    return;
+  }
+  // What needs attention first: over, then not measured, then passing; stable within each.
+  const auto rank = [](BudgetVerdict verdict) {
+    return verdict == BudgetVerdict::Over ? 0 : verdict == BudgetVerdict::NotMeasured ? 1 : 2;
+  };
+  std::stable_sort(table.begin(), table.end(), [&](const Row& a, const Row& b) {
+    return rank(a.check.verdict) < rank(b.check.verdict);
+  });
+  out << "| variant | rule | limit | measured | margin | verdict |\n|---|---|--:|--:|--:|---|\n";
+  for (const auto& row : table) {
+    const auto& c = row.check;
+    out << "| " << md(row.variant->name) << " | " << c.rule << " | "
+        << format_budget_value(c.rule, c.limit) << " | "
+        << (c.actual ? format_budget_value(c.rule, *c.actual) : std::string(kMissing)) << " | "
+        << budget_margin(c) << " | "
+        << (c.verdict == BudgetVerdict::Over ? "**OVER**" : to_string(c.verdict)) << " |\n";
+  }
+}
+
+namespace {
+
+void write_budgets(std::ostream& out, const Results& results) {
+  std::vector<const VariantResult*> checked;
+  for (const auto& v : results.variants) {
+    if (v.status != VariantStatus::Skipped && !v.budget.empty()) {
+      checked.push_back(&v);
+    }
+  }
+  if (checked.empty()) {
+    return;
+  }
+  out << "## Budgets\n\n";
+  write_budget_table(out, checked);
+  out << "\nLimits come from each variant's `variant.json` as it was when the run started; a "
+         "limit is met when the measured value equals it. *efficiency* is the corrected one "
+         "(final bytes ÷ stored bytes). `imgbench check` exits 1 when any rule is over.\n\n";
+}
+
 void write_comparison(std::ostream& out, const std::vector<const VariantResult*>& rows) {
   out << "## Comparison\n\n";
   if (rows.empty()) {
@@ -359,22 +418,23 @@ void write_comparison(std::ostream& out, const std::vector<const VariantResult*>
   for (const auto& column : kColumns) {
     out << " " << column.header << " |";
   }
-  out << "\n|---|--:|--:|";
+  out << " budget |\n|---|--:|--:|";
   for (std::size_t i = 0; i < std::size(kColumns); ++i) {
     out << "--:|";
   }
-  out << "\n";
+  out << "---|\n";
   for (const auto* v : rows) {
     out << "| " << md(v->name) << " | " << scaled(*v, "size_bytes", 1e6, 1) << " | "
         << share_of_largest(metric(*v, "size_bytes"), largest) << " |";
     for (const auto& column : kColumns) {
       out << " " << scaled(*v, column.metric, column.divisor, column.decimals) << " |";
     }
-    out << "\n";
+    out << " " << budget_cell(*v) << " |\n";
   }
   out << "\nSizes are in MB, 1 MB = 10^6 bytes, as `docker images` counts them; *vs largest* is "
          "each image's size as a percentage of the largest one here. Rows are sorted by size. "
-         "Memory is the container's after it became ready. "
+         "Memory is the container's after it became ready. *budget* sums up the variant's "
+         "budget checks (see Budgets). "
       << kMissing
       << " marks a metric that was not measured. How latency was measured: see Conditions.\n\n";
 }
@@ -417,6 +477,39 @@ void write_skipped_and_failed(std::ostream& out, const Results& results) {
       out << fence << "text\n" << tail << "\n" << fence << "\n\n";
     }
   }
+}
+
+// A command line as the config holds it, e.g. ["/healthz", "--port", "8080"], or the missing mark.
+std::string argv_text(const std::vector<std::string>& argv) {
+  if (argv.empty()) {
+    return std::string(kMissing);
+  }
+  std::vector<std::string> quoted;
+  for (const auto& word : argv) {
+    quoted.push_back("\"" + word + "\"");
+  }
+  return md("[" + join(quoted, ", ") + "]");
+}
+
+void write_facts(std::ostream& out, const ImageFacts& facts, std::size_t largest_shown) {
+  out << "- runs as: " << (facts.user.empty() ? "root (no USER)" : md(facts.user))
+      << "; entrypoint: " << argv_text(facts.entrypoint) << "; cmd: " << argv_text(facts.cmd)
+      << "; exposed ports: "
+      << (facts.exposed_ports.empty() ? std::string("none") : md(join(facts.exposed_ports, ", ")))
+      << "\n";
+  if (facts.largest_files.empty()) {
+    out << "\n";
+    return;
+  }
+  const std::size_t shown = std::min(largest_shown, facts.largest_files.size());
+  out << "- largest files (" << shown << " of the final filesystem's, with the layer that wrote "
+      << "each):\n\n| file | size | layer |\n|---|--:|--:|\n";
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto& file = facts.largest_files[i];
+    out << "| " << md(truncate_utf8(file.path, kCreatedByLimit)) << " | "
+        << human_bytes(file.size_bytes) << " | " << file.layer + 1 << " |\n";
+  }
+  out << "\n";
 }
 
 void write_layers(std::ostream& out, const VariantResult& v) {
@@ -464,6 +557,9 @@ void write_layers(std::ostream& out, const VariantResult& v) {
     out << md(truncate_utf8(layer.created_by, kCreatedByLimit)) << " |\n";
   }
   out << "\n";
+  if (v.image.facts) {
+    write_facts(out, *v.image.facts, kLargestFilesShown);
+  }
 }
 
 void write_conditions(std::ostream& out, const RunInfo& run) {
@@ -563,6 +659,7 @@ void write_markdown(std::ostream& out, const Results& results) {
   write_lifecycle(out, rows);
   write_load(out, rows);
   write_anatomy(out, rows);
+  write_budgets(out, results);
   write_skipped_and_failed(out, results);
 
   // Layers for every measured variant, in table order, then for failed ones that got an image.

@@ -111,6 +111,46 @@ json checked_number(double value, const std::string& path) {
   return number_to_json(value);
 }
 
+json strings_to_json(const std::vector<std::string>& items) {
+  json out = json::array();
+  for (const auto& item : items) {
+    out.push_back(utf8(item));
+  }
+  return out;
+}
+
+json facts_to_json(const ImageFacts& facts) {
+  json largest = json::array();
+  for (const auto& file : facts.largest_files) {
+    largest.push_back(
+        {{"path", utf8(file.path)}, {"size_bytes", file.size_bytes}, {"layer", file.layer}});
+  }
+  return {{"user", utf8(facts.user)},
+          {"exposed_ports", strings_to_json(facts.exposed_ports)},
+          {"entrypoint", strings_to_json(facts.entrypoint)},
+          {"cmd", strings_to_json(facts.cmd)},
+          {"largest_files", std::move(largest)}};
+}
+
+// Only the limits that are set: an absent key means "no limit", as in variant.json.
+json budget_to_json(const Budget& budget) {
+  json out = json::object();
+  const auto put = [&](const char* key, const auto& value) {
+    if (value) {
+      out[key] = *value;
+    }
+  };
+  put("max_size_bytes", budget.max_size_bytes);
+  put("max_compressed_bytes", budget.max_compressed_bytes);
+  put("max_layers", budget.max_layers);
+  put("max_shadowed_bytes", budget.max_shadowed_bytes);
+  if (budget.min_efficiency) {
+    out["min_efficiency"] = checked_number(*budget.min_efficiency, "budget.min_efficiency");
+  }
+  put("non_root", budget.non_root);
+  return out;
+}
+
 json variant_to_json(const VariantResult& v, const std::string& path) {
   json layers = json::array();
   for (const auto& layer : v.image.layers) {
@@ -145,6 +185,10 @@ json variant_to_json(const VariantResult& v, const std::string& path) {
     }
     samples[utf8(name)] = std::move(array);
   }
+  json image = {{"id", utf8(v.image.id)}, {"tag", utf8(v.image.tag)}, {"layers", std::move(layers)}};
+  if (v.image.facts) {
+    image["facts"] = facts_to_json(*v.image.facts);
+  }
   return {
       {"name", utf8(v.name)},
       {"description", utf8(v.description)},
@@ -152,10 +196,10 @@ json variant_to_json(const VariantResult& v, const std::string& path) {
       {"status", to_string(v.status)},
       {"reason", v.reason ? json(utf8(*v.reason)) : json(nullptr)},
       {"log_tail", utf8(v.log_tail)},
-      {"image",
-       {{"id", utf8(v.image.id)}, {"tag", utf8(v.image.tag)}, {"layers", std::move(layers)}}},
+      {"image", std::move(image)},
       {"metrics", std::move(metrics)},
       {"samples", std::move(samples)},
+      {"budget", budget_to_json(v.budget)},
   };
 }
 
@@ -311,6 +355,14 @@ class Reader {
     return number_value(member(object, path, key, "a number"), child(path, key));
   }
 
+  bool bool_at(const json& object, const std::string& path, const char* key) const {
+    const json& value = member(object, path, key, "true or false");
+    if (!value.is_boolean()) {
+      fail(child(path, key), "expected true or false, found " + describe(value));
+    }
+    return value.get<bool>();
+  }
+
  private:
   std::string source_;
 };
@@ -358,6 +410,36 @@ VariantStatus status_from_json(const Reader& r, const json& j, const std::string
   r.fail(child(path, "status"), "expected \"ok\", \"skipped\" or \"failed\", found " + found);
 }
 
+std::vector<std::string> strings_from_json(const Reader& r, const json& object,
+                                           const std::string& path, const char* key) {
+  const json& items = r.array_at(object, path, key);
+  std::vector<std::string> out;
+  out.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out.push_back(r.string_value(items[i], index(child(path, key), i)));
+  }
+  return out;
+}
+
+ImageFacts facts_from_json(const Reader& r, const json& image, const std::string& ipath) {
+  const std::string path = child(ipath, "facts");
+  const json& j = r.object_at(image, ipath, "facts");
+  ImageFacts facts;
+  facts.user = r.string_at(j, path, "user");
+  facts.exposed_ports = strings_from_json(r, j, path, "exposed_ports");
+  facts.entrypoint = strings_from_json(r, j, path, "entrypoint");
+  facts.cmd = strings_from_json(r, j, path, "cmd");
+  const json& largest = r.array_at(j, path, "largest_files");
+  for (std::size_t i = 0; i < largest.size(); ++i) {
+    const std::string fpath = index(child(path, "largest_files"), i);
+    r.require_object(largest[i], fpath);
+    facts.largest_files.push_back({r.string_at(largest[i], fpath, "path"),
+                                   r.int64_at(largest[i], fpath, "size_bytes"),
+                                   r.int_at(largest[i], fpath, "layer")});
+  }
+  return facts;
+}
+
 ImageRecord image_from_json(const Reader& r, const json& variant, const std::string& vpath) {
   const std::string path = child(vpath, "image");
   const json& j = r.object_at(variant, vpath, "image");
@@ -380,14 +462,40 @@ ImageRecord image_from_json(const Reader& r, const json& variant, const std::str
       row.shadowed_bytes = r.int64_at(l, lpath, "shadowed_bytes");
     }
     if (l.contains("base")) {
-      if (!l.at("base").is_boolean()) {
-        r.fail(child(lpath, "base"), "expected true or false");
-      }
-      row.base = l.at("base").get<bool>();
+      row.base = r.bool_at(l, lpath, "base");
     }
     image.layers.push_back(std::move(row));
   }
+  if (j.contains("facts")) {
+    image.facts = facts_from_json(r, j, path);
+  }
   return image;
+}
+
+// An optional object: absent in files written before budgets existed, which still load.
+Budget budget_from_json(const Reader& r, const json& variant, const std::string& vpath) {
+  Budget budget;
+  if (!variant.contains("budget")) {
+    return budget;
+  }
+  const std::string path = child(vpath, "budget");
+  const json& j = r.object_at(variant, vpath, "budget");
+  const auto integer = [&](const char* key, std::optional<std::int64_t>& out) {
+    if (j.contains(key)) {
+      out = r.int64_at(j, path, key);
+    }
+  };
+  integer("max_size_bytes", budget.max_size_bytes);
+  integer("max_compressed_bytes", budget.max_compressed_bytes);
+  integer("max_layers", budget.max_layers);
+  integer("max_shadowed_bytes", budget.max_shadowed_bytes);
+  if (j.contains("min_efficiency")) {
+    budget.min_efficiency = r.number_at(j, path, "min_efficiency");
+  }
+  if (j.contains("non_root")) {
+    budget.non_root = r.bool_at(j, path, "non_root");
+  }
+  return budget;
 }
 
 VariantResult variant_from_json(const Reader& r, const json& j, const std::string& path) {
@@ -425,6 +533,7 @@ VariantResult variant_from_json(const Reader& r, const json& j, const std::strin
       out.push_back(r.number_value(values[i], index(name_path, i)));
     }
   }
+  v.budget = budget_from_json(r, j, path);
   return v;
 }
 

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "budget.hpp"
+
 namespace imgbench {
 
 inline constexpr int kSchemaVersion = 1;
@@ -59,10 +61,28 @@ struct LayerRow {
   bool operator==(const LayerRow&) const = default;
 };
 
+struct LargeFileRow {
+  std::string path;  // absolute in the image, e.g. "/usr/lib/x86_64-linux-gnu/libLLVM-14.so.1"
+  std::int64_t size_bytes = 0;
+  int layer = 0;  // index into ImageRecord::layers of the layer that wrote the surviving copy
+  bool operator==(const LargeFileRow&) const = default;
+};
+
+// What the image's config and final filesystem say about it (from its anatomy).
+struct ImageFacts {
+  std::string user;                        // config User, "" when unset (root)
+  std::vector<std::string> exposed_ports;  // e.g. "8080/tcp"
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<LargeFileRow> largest_files;  // largest first
+  bool operator==(const ImageFacts&) const = default;
+};
+
 struct ImageRecord {
   std::string id;
   std::string tag;
   std::vector<LayerRow> layers;
+  std::optional<ImageFacts> facts{};  // absent when the image was not analysed
   bool operator==(const ImageRecord&) const = default;
 };
 
@@ -81,6 +101,7 @@ struct VariantResult {
   std::map<std::string, double> metrics;
   // What the statistics came from, e.g. "ready_ms": one value per repetition.
   std::map<std::string, std::vector<double>> samples;
+  Budget budget;  // the variant.json budget the run was made under (empty: none)
   bool operator==(const VariantResult&) const = default;
 };
 
@@ -98,8 +119,10 @@ struct Results {
 [[nodiscard]] nlohmann::json to_json(const Results& results);
 // Throws Error("<source>: <field>: expected …") for a wrong schema_version, a missing or mistyped
 // field, e.g. "results.json: variants[2].metrics.size_bytes: expected a number, found a string".
-// Every key to_json writes is required; keys it does not know are ignored, so a file written by a
-// newer harness (same schema_version, extra fields) still loads.
+// Every key to_json writes is required, except the later additions `image.facts`, the layer rows'
+// anatomy fields and `budget`, whose absence reads as "not analysed" / "no budget" so that older
+// files still load; keys it does not know are ignored, so a file written by a newer harness (same
+// schema_version, extra fields) still loads.
 [[nodiscard]] Results results_from_json(const nlohmann::json& json, std::string_view source);
 // Reads and parses a results file; throws Error naming the file when unreadable (with strerror) or
 // not JSON (with the parser's line and column).

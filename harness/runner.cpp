@@ -217,6 +217,15 @@ void apply_anatomy(const ImageAnatomy& anatomy, VariantResult& result) {
   m["own_bytes"] = static_cast<double>(anatomy.own_bytes);
   m["has_shell"] = anatomy.has_shell ? 1 : 0;
   m["runs_as_root"] = anatomy.runs_as_root ? 1 : 0;
+  ImageFacts facts;
+  facts.user = anatomy.user;
+  facts.exposed_ports = anatomy.exposed_ports;
+  facts.entrypoint = anatomy.entrypoint;
+  facts.cmd = anatomy.cmd;
+  for (const auto& file : anatomy.largest_files) {
+    facts.largest_files.push_back({file.path, file.size_bytes, static_cast<int>(file.layer)});
+  }
+  result.image.facts = std::move(facts);
   if (anatomy.layers.size() != result.image.layers.size()) {
     return;
   }
@@ -318,6 +327,7 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     r.name = v.name;
     r.description = v.description;
     r.tags = v.tags;
+    r.budget = v.budget;
     work[i].variant = &v;
     work[i].result = &r;
     work[i].tag = image_tag(run_id, v.name);

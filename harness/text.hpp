@@ -1,6 +1,7 @@
-// Small text helpers that several modules need: trimming and joining.
+// Small text helpers that several modules need: trimming, joining and number formatting.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,5 +31,12 @@ namespace imgbench {
   }
   return out;
 }
+
+// Locale-independent fixed-point text with `decimals` digits after the point (printf would follow
+// LC_NUMERIC); a value that rounds to zero prints as "0.0", never "-0.0".
+[[nodiscard]] std::string fixed(double value, int decimals);
+
+// Bytes in SI units as `docker images` prints them (1 kB = 1000 B): "512 B", "1.1 MB", "583.2 MB".
+[[nodiscard]] std::string human_bytes(std::int64_t bytes);
 
 }  // namespace imgbench

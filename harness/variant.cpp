@@ -32,7 +32,9 @@ constexpr std::size_t kMaxShownValueLength = 60;
 constexpr std::array<std::string_view, 11> kTopLevelFields = {
     "description",     "context",           "port", "health_path", "expect_status", "build_args",
     "requires_images", "requires_registry", "tags", "budget",      "ready_timeout_ms"};
-constexpr std::array<std::string_view, 2> kBudgetFields = {"max_size_bytes", "max_layers"};
+constexpr std::array<std::string_view, 6> kBudgetFields = {
+    "max_size_bytes",     "max_compressed_bytes", "max_layers",
+    "max_shadowed_bytes", "min_efficiency",       "non_root"};
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
@@ -316,18 +318,38 @@ std::map<std::string, std::string> read_build_args(const json& value, Problems& 
 Budget read_budget(const json& value, Problems& problems) {
   Budget budget;
   if (!value.is_object()) {
-    problems.expected("budget", "an object with max_size_bytes and/or max_layers", value);
+    problems.expected("budget",
+                      "an object of limits (max_size_bytes, max_compressed_bytes, max_layers, "
+                      "max_shadowed_bytes, min_efficiency, non_root)",
+                      value);
     return budget;
   }
+  constexpr auto kNoUpper = std::numeric_limits<std::int64_t>::max();
   for (const auto& [key, item] : value.items()) {
+    const std::string field = "budget." + key;
     if (key == "max_size_bytes") {
-      budget.max_size_bytes = read_integer(item, "budget.max_size_bytes", 0,
-                                           std::numeric_limits<std::int64_t>::max(), problems);
+      budget.max_size_bytes = read_integer(item, field, 0, kNoUpper, problems);
+    } else if (key == "max_compressed_bytes") {
+      budget.max_compressed_bytes = read_integer(item, field, 0, kNoUpper, problems);
     } else if (key == "max_layers") {
-      budget.max_layers = read_integer(item, "budget.max_layers", 1,
-                                       std::numeric_limits<std::int64_t>::max(), problems);
+      budget.max_layers = read_integer(item, field, 1, kNoUpper, problems);
+    } else if (key == "max_shadowed_bytes") {
+      budget.max_shadowed_bytes = read_integer(item, field, 0, kNoUpper, problems);
+    } else if (key == "min_efficiency") {
+      // dive's lowestEfficiency, on the corrected efficiency: final bytes / all layer bytes.
+      if (item.is_number() && item.get<double>() >= 0.0 && item.get<double>() <= 1.0) {
+        budget.min_efficiency = item.get<double>();
+      } else {
+        problems.expected(field, "a number from 0 to 1 (e.g. 0.95)", item);
+      }
+    } else if (key == "non_root") {
+      if (item.is_boolean()) {
+        budget.non_root = item.get<bool>();
+      } else {
+        problems.expected(field, "true or false", item);
+      }
     } else {
-      problems.add(unknown_field_message(key, "budget." + key, kBudgetFields));
+      problems.add(unknown_field_message(key, field, kBudgetFields));
     }
   }
   return budget;

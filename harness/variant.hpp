@@ -11,12 +11,9 @@
 #include <string_view>
 #include <vector>
 
-namespace imgbench {
+#include "budget.hpp"
 
-struct Budget {
-  std::optional<std::int64_t> max_size_bytes;
-  std::optional<std::int64_t> max_layers;
-};
+namespace imgbench {
 
 struct Variant {
   std::string name;                  // the folder name, matches [a-z0-9][a-z0-9._-]*

@@ -87,6 +87,9 @@ class TempRepo {
     write_file(dir / "variant.json",
                R"({"description": "quick test image", "requires_images": ["imgbench/debian:bookworm-slim"]})");
   }
+  void set_variant_json(const std::string& name, const std::string& text) {
+    write_file(root_ / "variants" / name / "variant.json", text);
+  }
   void add_broken_variant(const std::string& name) {
     const fs::path dir = root_ / "variants" / name;
     write_file(dir / "Dockerfile", "FROM imgbench/debian:bookworm-slim\nRUN exit 7\n");
@@ -169,6 +172,38 @@ TEST_F(Engine, RunMeasuresAVariantAndItsFiguresMatchTheEngine) {
   EXPECT_TRUE(fs::exists(out / "report.md"));
   EXPECT_TRUE(fs::exists(out / "results.csv"));
   EXPECT_TRUE(containers_of_run(run_id).empty());
+
+  // The image's facts: a Debian base and no USER, so root; files listed largest first.
+  const json& facts = v.at("image").at("facts");
+  EXPECT_EQ(facts.at("user"), "");
+  EXPECT_EQ(m.at("runs_as_root").get<double>(), 1);
+  const json& largest = facts.at("largest_files");
+  ASSERT_FALSE(largest.empty());
+  for (std::size_t i = 1; i < largest.size(); ++i) {
+    EXPECT_GE(largest[i - 1].at("size_bytes").get<long long>(),
+              largest[i].at("size_bytes").get<long long>());
+  }
+
+  // `imgbench check` reads the budgets of variant.json as it is now against this run.
+  const std::string results_file = (out / "results.json").string();
+  const auto check = [&](const std::string& budget) {
+    repo.set_variant_json("quick", R"({"description": "quick test image", "budget": )" + budget + "}");
+    return imgbench({"--repo", repo.root().string(), "check", "--current", results_file},
+                    std::chrono::minutes(1));
+  };
+  auto met = check(R"({"max_size_bytes": )" + size + R"(, "max_layers": )" + layers + "}");
+  EXPECT_EQ(met.exit_code, 0) << met.out << met.err;
+  EXPECT_NE(met.out.find("| quick | max_size_bytes |"), std::string::npos) << met.out;
+  auto over = check(R"({"max_layers": )" + layers + R"(, "non_root": true})");
+  EXPECT_EQ(over.exit_code, 1) << over.out << over.err;
+  EXPECT_NE(over.out.find("| quick | non_root | non-root | root | runs as root | **OVER** |"),
+            std::string::npos)
+      << over.out;
+  auto bad = check(R"({"min_efficiency": 2})");
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("variant.json: budget.min_efficiency: expected a number from 0 to 1"),
+            std::string::npos)
+      << bad.err;
 }
 
 TEST_F(Engine, BrokenDockerfileFailsThatVariantOnlyAndLeavesNothing) {

@@ -114,6 +114,8 @@ Results golden_results() {
                   {"latency_p99_us", 180.6},
                   {"mem_idle_bytes", 1'234'567},
                   {"errors", 0}};
+  // A rule whose metric this variant lacks: "not measured", never a pass.
+  evil.budget.max_compressed_bytes = 1'000'000;
   r.variants.push_back(evil);
 
   VariantResult full;
@@ -159,6 +161,24 @@ Results golden_results() {
   full.metrics["own_bytes"] = 371'200'000;
   full.metrics["has_shell"] = 1;
   full.metrics["runs_as_root"] = 1;
+  // Two rules over (size, root), two met (layers on the line, efficiency).
+  full.budget = {.max_size_bytes = 400'000'000,
+                 .max_layers = 2,
+                 .min_efficiency = 0.99,
+                 .non_root = true};
+  full.image.facts = ImageFacts{
+      .user = "",
+      .exposed_ports = {"8080/tcp"},
+      .entrypoint = {},
+      .cmd = {"python3", "/srv/healthz.py"},
+      .largest_files = {{.path = "/usr/lib/x86_64-linux-gnu/libLLVM-14.so.1",
+                         .size_bytes = 98'765'432,
+                         .layer = 1},
+                        {.path = "/usr/lib/gcc|x<y>/cc1", .size_bytes = 31'000'000, .layer = 1},
+                        {.path = "/usr/bin/python3.11", .size_bytes = 6'500'000, .layer = 1},
+                        {.path = "/usr/lib/libc.so.6", .size_bytes = 1'900'000, .layer = 0},
+                        {.path = "/usr/bin/perl", .size_bytes = 1'300'000, .layer = 0},
+                        {.path = "/not/shown/sixth", .size_bytes = 1'000'000, .layer = 0}}};
   r.variants.push_back(full);
 
   VariantResult skipped;
@@ -175,6 +195,7 @@ Results golden_results() {
   failed.reason = "docker build exited 1";
   failed.log_tail = "Step 3/5 : RUN make\n``` not a fence end\n</pre><script>x</script>\nexit 1\n";
   failed.metrics = {{"build_cold_ms", 1500.5}};
+  failed.budget.max_layers = 3;
   r.variants.push_back(failed);
   return r;
 }
@@ -197,7 +218,7 @@ TEST(Report, HostileTextNeverReachesTheMarkdownRaw) {
   EXPECT_NE(md.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
   // No live link or emphasis from a reason: the brackets and stars are escaped.
   EXPECT_NE(md.find("see \\[docs\\](http://x) \\*now\\*"), std::string::npos);
-  // Every line of the comparison table keeps exactly 11 cell-separating pipes, whatever the
+  // Every line of the comparison table keeps exactly 12 cell-separating pipes, whatever the
   // variant's name holds. A pipe separates cells unless an odd number of backslashes precede it.
   const auto begin = md.find("| variant |");
   ASSERT_NE(begin, std::string::npos);
@@ -215,7 +236,7 @@ TEST(Report, HostileTextNeverReachesTheMarkdownRaw) {
         ++pipes;
       }
     }
-    EXPECT_EQ(pipes, 11) << line;
+    EXPECT_EQ(pipes, 12) << line;
     ++lines;
   }
   EXPECT_EQ(lines, 4);  // header, alignment, two measured variants

@@ -126,6 +126,7 @@ Results small_results() {
                           .base = false}}};
   ok.metrics = {{"size_bytes", 2100000.0}, {"latency_p50_us", 97.25}};
   ok.samples = {{"ready_ms", {12.0, 11.5}}};
+  ok.budget.max_layers = 2;
   r.variants.push_back(ok);
 
   VariantResult skipped;
@@ -164,7 +165,20 @@ Results full_results() {
                     {"tiny", 5e-324},
                     {"two_to_63", 9223372036854775808.0}};
   failed.samples = {{"latency_us", {1.0, 2.5, 1e-7}}, {"empty", {}}};
+  failed.budget = {.max_size_bytes = 0,
+                   .max_compressed_bytes = std::numeric_limits<std::int64_t>::max(),
+                   .max_layers = 1,
+                   .max_shadowed_bytes = 1'048'576,
+                   .min_efficiency = 0.955,
+                   .non_root = false};
   r.variants.push_back(failed);
+  r.variants[0].image.facts = ImageFacts{
+      .user = "65532:65532",
+      .exposed_ports = {"8080/tcp", "9090/udp"},
+      .entrypoint = {"/healthz", "--port=8080"},
+      .cmd = {},
+      .largest_files = {{.path = "/healthz", .size_bytes = 1'048'576, .layer = 0},
+                        {.path = "/etc/pässwd \"x\"", .size_bytes = 0, .layer = 0}}};
   return r;
 }
 
@@ -204,6 +218,9 @@ TEST(Results, SmallResultsSerializeToExactJsonText) {
   "schema_version": 1,
   "variants": [
     {
+      "budget": {
+        "max_layers": 2
+      },
       "description": "C++ on scratch",
       "image": {
         "id": "sha256:5f0c",
@@ -238,6 +255,7 @@ TEST(Results, SmallResultsSerializeToExactJsonText) {
       ]
     },
     {
+      "budget": {},
       "description": "",
       "image": {
         "id": "",
@@ -388,12 +406,66 @@ TEST(Results, EachMistypedFieldNamesItsPath) {
        "variants[0].samples.ready_ms: expected an array of numbers, found 3"},
       {json::json_pointer("/variants/0/samples/ready_ms/1"), "x",
        "variants[0].samples.ready_ms[1]: expected a number, found a string"},
+      {json::json_pointer("/variants/0/budget"), 5, "variants[0].budget: expected an object, found 5"},
+      {json::json_pointer("/variants/0/budget/max_layers"), 1.5,
+       "variants[0].budget.max_layers: expected an integer, found 1.5"},
+      {json::json_pointer("/variants/0/budget/non_root"), "yes",
+       "variants[0].budget.non_root: expected true or false, found a string"},
+      {json::json_pointer("/variants/0/budget/min_efficiency"), nullptr,
+       "variants[0].budget.min_efficiency: expected a number, found null"},
+      {json::json_pointer("/variants/0/image/layers/0/base"), 1,
+       "variants[0].image.layers[0].base: expected true or false, found 1"},
   };
   for (const auto& c : cases) {
     json j = small_json();
     j[c.pointer] = c.value;
     EXPECT_EQ(error_of([&] { (void)results_from_json(j, "r.json"); }), "r.json: " + c.message)
         << c.pointer.to_string();
+  }
+}
+
+TEST(Results, MistypedImageFactsNameTheirPath) {
+  const json good = to_json(full_results());
+  struct Case {
+    json::json_pointer pointer;
+    json value;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {json::json_pointer("/variants/0/image/facts"), json::array(),
+       "variants[0].image.facts: expected an object, found an array"},
+      {json::json_pointer("/variants/0/image/facts/user"), 0,
+       "variants[0].image.facts.user: expected a string, found 0"},
+      {json::json_pointer("/variants/0/image/facts/entrypoint/1"), false,
+       "variants[0].image.facts.entrypoint[1]: expected a string, found false"},
+      {json::json_pointer("/variants/0/image/facts/largest_files/1/size_bytes"), "0",
+       "variants[0].image.facts.largest_files[1].size_bytes: expected an integer, found a "
+       "string"},
+      {json::json_pointer("/variants/0/image/facts/largest_files/0/layer"), -1.5,
+       "variants[0].image.facts.largest_files[0].layer: expected an integer, found -1.5"},
+  };
+  for (const auto& c : cases) {
+    json j = good;
+    j[c.pointer] = c.value;
+    EXPECT_EQ(error_of([&] { (void)results_from_json(j, "r.json"); }), "r.json: " + c.message)
+        << c.pointer.to_string();
+  }
+  json missing = good;
+  missing["/variants/0/image/facts"_json_pointer].erase("cmd");
+  EXPECT_EQ(error_of([&] { (void)results_from_json(missing, "r.json"); }),
+            "r.json: variants[0].image.facts.cmd: expected an array, but the key is missing");
+}
+
+TEST(Results, FilesWithoutBudgetOrFactsLoadAsNoBudgetAndNotAnalysed) {
+  json j = to_json(full_results());
+  for (auto& v : j["variants"]) {
+    v.erase("budget");
+    v["image"].erase("facts");
+  }
+  const Results back = results_from_json(j, "older.json");
+  for (const auto& v : back.variants) {
+    EXPECT_TRUE(v.budget.empty()) << v.name;
+    EXPECT_FALSE(v.image.facts.has_value()) << v.name;
   }
 }
 

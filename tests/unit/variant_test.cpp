@@ -34,7 +34,8 @@ const std::string kFullJson = R"({
   "requires_images": ["imgbench/debian:bookworm-slim", "imgbench/python:3.7"],
   "requires_registry": true,
   "tags": ["write-up", "big"],
-  "budget": {"max_size_bytes": 1000000000, "max_layers": 6},
+  "budget": {"max_size_bytes": 1000000000, "max_compressed_bytes": 400000000, "max_layers": 6,
+             "max_shadowed_bytes": 1048576, "min_efficiency": 0.95, "non_root": true},
   "ready_timeout_ms": 45000
 })";
 
@@ -125,7 +126,11 @@ TEST(ParseVariant, FullFileParsesToExpectedValues) {
   const std::vector<std::string> tags{"write-up", "big"};
   EXPECT_EQ(v.tags, tags);
   EXPECT_EQ(v.budget.max_size_bytes, 1000000000);
+  EXPECT_EQ(v.budget.max_compressed_bytes, 400000000);
   EXPECT_EQ(v.budget.max_layers, 6);
+  EXPECT_EQ(v.budget.max_shadowed_bytes, 1048576);
+  EXPECT_EQ(v.budget.min_efficiency, 0.95);
+  EXPECT_EQ(v.budget.non_root, true);
   EXPECT_EQ(v.ready_timeout, std::chrono::milliseconds(45000));
 }
 
@@ -142,8 +147,7 @@ TEST(ParseVariant, OmittedFieldsTakeTheirDefaults) {
   EXPECT_TRUE(v.requires_images.empty());
   EXPECT_FALSE(v.requires_registry);
   EXPECT_TRUE(v.tags.empty());
-  EXPECT_FALSE(v.budget.max_size_bytes.has_value());
-  EXPECT_FALSE(v.budget.max_layers.has_value());
+  EXPECT_TRUE(v.budget.empty());
   EXPECT_EQ(v.ready_timeout, std::chrono::milliseconds(30000));
 }
 
@@ -151,7 +155,8 @@ TEST(ParseVariant, RangeLimitsThemselvesAreAccepted) {
   TempRepo repo;
   const std::string json = with_description(
       R"("port": 65535, "expect_status": 599, "ready_timeout_ms": 100,
-         "budget": {"max_size_bytes": 0, "max_layers": 1})");
+         "budget": {"max_size_bytes": 0, "max_layers": 1, "min_efficiency": 1,
+                    "max_shadowed_bytes": 0, "non_root": false})");
   const fs::path dir = repo.add_variant("edges", json);
   const Variant v = parse_variant(json, dir, repo.root());
   EXPECT_EQ(v.port, 65535);
@@ -159,6 +164,9 @@ TEST(ParseVariant, RangeLimitsThemselvesAreAccepted) {
   EXPECT_EQ(v.ready_timeout, std::chrono::milliseconds(100));
   EXPECT_EQ(v.budget.max_size_bytes, 0);
   EXPECT_EQ(v.budget.max_layers, 1);
+  EXPECT_EQ(v.budget.min_efficiency, 1.0);
+  EXPECT_EQ(v.budget.max_shadowed_bytes, 0);
+  EXPECT_EQ(v.budget.non_root, false);
 }
 
 TEST(ParseVariant, VariantFolderSpelledWithTrailingSlashKeepsItsName) {
@@ -219,6 +227,12 @@ TEST(ParseVariant, WrongTypeForEveryFieldNamesFileAndField) {
       {"budget", with_description(R"("budget": 5)")},
       {"budget.max_size_bytes", with_description(R"("budget": {"max_size_bytes": "1GB"})")},
       {"budget.max_layers", with_description(R"("budget": {"max_layers": 1.5})")},
+      {"budget.max_compressed_bytes",
+       with_description(R"("budget": {"max_compressed_bytes": 1e6})")},
+      {"budget.max_shadowed_bytes", with_description(R"("budget": {"max_shadowed_bytes": "0"})")},
+      {"budget.min_efficiency", with_description(R"("budget": {"min_efficiency": "95%"})")},
+      {"budget.non_root", with_description(R"("budget": {"non_root": "yes"})")},
+      {"budget.non_root", with_description(R"("budget": {"non_root": 1})")},
       {"ready_timeout_ms", with_description(R"("ready_timeout_ms": "30s")")},
   };
   for (const auto& c : cases) {
@@ -253,6 +267,12 @@ TEST(ParseVariant, ValuesOutOfRangeNameTheFieldAndTheValue) {
       {"requires_images[0]", with_description(R"("requires_images": ["--privileged"])"),
        "--privileged"},
       {"build_args.A=B", with_description(R"("build_args": {"A=B": "c"})"), "'A=B'"},
+      {"budget.min_efficiency", with_description(R"("budget": {"min_efficiency": 1.5})"),
+       "found the number 1.5"},
+      {"budget.min_efficiency", with_description(R"("budget": {"min_efficiency": -0.1})"),
+       "found the number -0.1"},
+      {"budget.max_compressed_bytes",
+       with_description(R"("budget": {"max_compressed_bytes": -5})"), "found -5"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.json);
@@ -285,7 +305,9 @@ TEST(ParseVariant, BudgetUnknownKeyIsAnErrorWithSuggestion) {
             std::string::npos)
       << message;
   EXPECT_NE(message.find("did you mean 'max_layers'?"), std::string::npos) << message;
-  EXPECT_NE(message.find("known fields: max_size_bytes, max_layers"), std::string::npos)
+  EXPECT_NE(message.find("known fields: max_size_bytes, max_compressed_bytes, max_layers, "
+                         "max_shadowed_bytes, min_efficiency, non_root"),
+            std::string::npos)
       << message;
 }
 
