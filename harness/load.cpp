@@ -1,14 +1,19 @@
 #include "load.hpp"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "error.hpp"
@@ -27,6 +32,11 @@ struct CurlEasyDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
 };
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
+
+struct CurlUrlDeleter {
+  void operator()(CURLU* handle) const { curl_url_cleanup(handle); }
+};
+using CurlUrl = std::unique_ptr<CURLU, CurlUrlDeleter>;
 
 struct CurlMultiDeleter {
   void operator()(CURLM* handle) const { curl_multi_cleanup(handle); }
@@ -86,8 +96,31 @@ struct Done {
   CURLcode result;
 };
 
+// Owns an epoll descriptor.
+class Epoll {
+ public:
+  Epoll() : fd_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (fd_ < 0) {
+      throw Error(std::string("load: epoll_create1: ") + std::strerror(errno));
+    }
+  }
+  ~Epoll() { ::close(fd_); }
+  Epoll(const Epoll&) = delete;
+  Epoll& operator=(const Epoll&) = delete;
+  [[nodiscard]] int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
 // The multi handle and its easy handles; removes whatever is still in flight when it goes away, so
 // an abandoned phase (cancel, exception) leaves nothing attached.
+//
+// libcurl is driven with curl_multi_socket_action on an epoll set, not curl_multi_perform: perform
+// walks every handle and polls each socket on every call, and curl_multi_poll rebuilds a pollfd
+// array of every socket; with 16 connections that was most of the harness's cost a request. Here
+// only the socket that became ready is serviced, and libcurl is told which way it is ready, so it
+// does not poll it again itself.
 class Pool {
  public:
   explicit Pool(const LoadOptions& options) : multi_(curl_multi_init()) {
@@ -104,7 +137,26 @@ class Pool {
     // One request per connection at a time (HTTP/1.1 without pipelining): concurrency is exactly
     // the number of handles in flight, never hidden inside libcurl.
     check(curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_NOTHING), "CURLMOPT_PIPELINING");
+    check(curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket), "CURLMOPT_SOCKETFUNCTION");
+    check(curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, static_cast<void*>(this)),
+          "CURLMOPT_SOCKETDATA");
+    check(curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer), "CURLMOPT_TIMERFUNCTION");
+    check(curl_multi_setopt(multi, CURLMOPT_TIMERDATA, static_cast<void*>(this)),
+          "CURLMOPT_TIMERDATA");
 
+    url_.reset(curl_url());
+    if (!url_) {
+      throw Error("libcurl: curl_url failed for " + options.url);
+    }
+    // Parsed once here instead of by every transfer (CURLOPT_URL re-parses it for each request),
+    // with the flags CURLOPT_URL uses, so the same strings are accepted; an unparsable URL is an
+    // input error before anything is sent.
+    if (const CURLUcode rc = curl_url_set(url_.get(), CURLUPART_URL, options.url.c_str(),
+                                          CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME);
+        rc != CURLUE_OK) {
+      throw Error("load " + options.url + ": not a URL libcurl can parse: " +
+                  curl_url_strerror(rc));
+    }
     const long timeout_ms = static_cast<long>(
         std::max<std::chrono::milliseconds::rep>(options.request_timeout.count(), 1));
     slots_.reserve(static_cast<std::size_t>(options.connections));
@@ -115,7 +167,7 @@ class Pool {
         throw Error("libcurl: curl_easy_init failed for " + options.url);
       }
       CURL* h = slot->handle.get();
-      check(curl_easy_setopt(h, CURLOPT_URL, options.url.c_str()), "CURLOPT_URL");
+      check(curl_easy_setopt(h, CURLOPT_CURLU, url_.get()), "CURLOPT_CURLU");
       check(curl_easy_setopt(h, CURLOPT_HTTPGET, 1L), "CURLOPT_HTTPGET");
       check(curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1)),
             "CURLOPT_HTTP_VERSION");
@@ -161,18 +213,56 @@ class Pool {
     ++active_;
   }
 
+  // Runs libcurl's due timers: a handle just started is due at once (that is when its request is
+  // written), a request past its timeout is failed.
   void perform() {
-    int running = 0;
-    check(curl_multi_perform(multi_.get(), &running), "curl_multi_perform");
+    if (!timer_armed_ || (!timer_now_ && Clock::now() < timer_due_)) {
+      return;
+    }
+    timer_armed_ = false;  // libcurl re-arms it from inside the call when it needs to
+    act(CURL_SOCKET_TIMEOUT, 0);
   }
 
   // Blocks until socket activity, libcurl's own next timer, or `timeout` (clamped to 0..kPollSlice;
-  // 0 returns at once, which is how the open loop spins its last millisecond).
+  // 0 returns at once, which is how the open loop spins its last millisecond), then hands every
+  // ready socket and due timer to libcurl.
   void wait(std::chrono::milliseconds timeout) {
-    const auto ms =
-        std::clamp<std::chrono::milliseconds::rep>(timeout.count(), 0, kPollSlice.count());
-    check(curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(ms), nullptr),
-          "curl_multi_poll");
+    auto ms = std::clamp<std::chrono::milliseconds::rep>(timeout.count(), 0, kPollSlice.count());
+    if (timer_armed_ && ms > 0) {
+      if (timer_now_) {
+        ms = 0;
+      } else {
+        // Rounded up: waking before the timer is due would only spin.
+        const auto until = std::chrono::ceil<std::chrono::milliseconds>(timer_due_ - Clock::now());
+        ms = std::clamp<std::chrono::milliseconds::rep>(until.count(), 0, ms);
+      }
+    }
+    const int ready = ::epoll_wait(epoll_.get(), events_.data(), static_cast<int>(events_.size()),
+                                   static_cast<int>(ms));
+    if (ready < 0 && errno != EINTR) {
+      throw Error(std::string("load: epoll_wait: ") + std::strerror(errno));
+    }
+    for (int i = 0; i < ready; ++i) {
+      const epoll_event& event = events_[static_cast<std::size_t>(i)];
+      const int fd = event.data.fd;
+      if (wanted(fd) == 0) {
+        // A socket libcurl stopped watching (an idle pooled connection): see on_socket.
+        unwatch(fd);
+        continue;
+      }
+      int bits = 0;
+      if ((event.events & EPOLLIN) != 0) {
+        bits |= CURL_CSELECT_IN;
+      }
+      if ((event.events & EPOLLOUT) != 0) {
+        bits |= CURL_CSELECT_OUT;
+      }
+      if ((event.events & (EPOLLERR | EPOLLHUP)) != 0) {
+        bits |= CURL_CSELECT_ERR;
+      }
+      act(fd, bits);
+    }
+    perform();
   }
 
   // The next finished transfer, detached from the multi handle so its slot can be started again.
@@ -197,6 +287,97 @@ class Pool {
   }
 
  private:
+  void act(curl_socket_t socket, int bits) {
+    int running = 0;
+    check(curl_multi_socket_action(multi_.get(), socket, bits, &running),
+          "curl_multi_socket_action");
+    if (!callback_error_.empty()) {
+      throw Error(std::exchange(callback_error_, std::string()));
+    }
+  }
+
+  [[nodiscard]] std::uint32_t wanted(int fd) const {
+    const auto index = static_cast<std::size_t>(fd);
+    return index < watch_.size() ? watch_[index].wanted : 0;
+  }
+
+  void unwatch(int fd) {
+    // ENOENT/EBADF: the socket was closed, which removed it from the set already.
+    static_cast<void>(::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr));
+    watch_[static_cast<std::size_t>(fd)] = {};
+  }
+
+  // libcurl says which way it waits on a socket. A connection goes back to the pool after each
+  // answer (CURL_POLL_REMOVE) and is asked for again by the next request on it (CURL_POLL_IN): the
+  // removal is therefore lazy — the socket stays in the epoll set, only marked unwanted — so a
+  // keep-alive request costs no epoll_ctl at all. An unwanted socket that reports readiness (the
+  // server closed an idle connection) is removed then; a closed socket leaves the set by itself.
+  static int on_socket(CURL* /*easy*/, curl_socket_t fd, int what, void* user, void* /*socketp*/) {
+    auto* pool = static_cast<Pool*>(user);
+    const auto index = static_cast<std::size_t>(fd);
+    if (index >= pool->watch_.size()) {
+      pool->watch_.resize(index + 1);
+    }
+    Watch& watch = pool->watch_[index];
+    std::uint32_t events = 0;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) {
+      events |= EPOLLIN;
+    }
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) {
+      events |= EPOLLOUT;
+    }
+    watch.wanted = events;
+    if (events == 0 || events == watch.registered) {
+      return 0;
+    }
+    epoll_event event{};
+    event.events = events;
+    event.data.fd = fd;
+    int rc = ::epoll_ctl(pool->epoll_.get(), watch.registered != 0 ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+                         fd, &event);
+    if (rc != 0 && errno == ENOENT) {
+      // The number was closed and reused for a new socket since we last saw it.
+      rc = ::epoll_ctl(pool->epoll_.get(), EPOLL_CTL_ADD, fd, &event);
+    } else if (rc != 0 && errno == EEXIST) {
+      rc = ::epoll_ctl(pool->epoll_.get(), EPOLL_CTL_MOD, fd, &event);
+    }
+    if (rc != 0) {
+      if (pool->callback_error_.empty()) {
+        pool->callback_error_ = "load: epoll_ctl on socket " + std::to_string(fd) + ": " +
+                                std::strerror(errno);
+      }
+      watch = {};
+      return -1;
+    }
+    watch.registered = events;
+    return 0;
+  }
+
+  // libcurl's single timer: -1 disarms it, 0 means "call me now", else that many ms from now.
+  static int on_timer(CURLM* /*multi*/, long timeout_ms, void* user) {
+    auto* pool = static_cast<Pool*>(user);
+    pool->timer_armed_ = timeout_ms >= 0;
+    pool->timer_now_ = timeout_ms == 0;
+    if (timeout_ms > 0) {
+      pool->timer_due_ = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
+  }
+
+  struct Watch {
+    std::uint32_t wanted = 0;      // what libcurl asked for last (0: nothing)
+    std::uint32_t registered = 0;  // what the epoll set holds (0: not in it)
+  };
+
+  // Declared before multi_ so that it outlives curl_multi_cleanup, which may still close sockets.
+  Epoll epoll_;
+  std::vector<Watch> watch_;
+  std::array<epoll_event, 64> events_{};
+  bool timer_armed_ = false;
+  bool timer_now_ = false;
+  Clock::time_point timer_due_;
+  std::string callback_error_;
+  CurlUrl url_;  // parsed once; every handle reads it (CURLOPT_CURLU), so it outlives them
   CurlMulti multi_;
   std::vector<std::unique_ptr<Slot>> slots_;
   int active_ = 0;
