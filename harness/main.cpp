@@ -45,13 +45,14 @@ struct RunArgs {
   std::vector<std::string> variants;
   int requests = 10000;
   int warmup = 1000;
-  int repetitions = 3;
+  int repetitions = 5;
   std::string via = "ip";
   std::string placement = "cross";
   int stop_timeout_s = 10;
   int connections = 16;
   double duration_s = 5;
   double rate_rps = 0;
+  int cold_requests = 500;
   std::string out;
   bool keep_images = false;
   bool no_anatomy = false;
@@ -142,6 +143,7 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
   options.run.parameters.connections = args.connections;
   options.run.parameters.duration_s = args.duration_s;
   options.run.parameters.rate_rps = args.rate_rps;
+  options.run.parameters.cold_requests = args.cold_requests;
   apply_placement(args.placement, options.run.cpus, options.run.parameters);
   options.keep_images = args.keep_images;
   options.anatomy = !args.no_anatomy;
@@ -162,11 +164,14 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
   const fs::path results_dir = repo / "results";
   const fs::path out = args.out.empty() ? results_dir / "runs" / results.run.id : fs::path(args.out);
   write_run_folder(out, results);
+  if (!runner.benchmark_json().empty()) {
+    write_file_atomic(out / "benchmark.json", runner.benchmark_json());
+  }
   if (args.out.empty()) {
     replace_symlink_atomic(results_dir / "latest", fs::path("runs") / results.run.id);
   }
   std::cout << render(results, write_markdown);
-  std::cerr << "imgbench: wrote " << out.string() << "/{results.json,results.csv,report.md}\n";
+  std::cerr << "imgbench: wrote " << out.string() << "/{results.json,results.csv,report.md,benchmark.json}\n";
 
   int exit_code = kExitOk;
   for (const auto& v : results.variants) {
@@ -321,6 +326,12 @@ int main(int argc, char** argv) {
                   "Also run an open-loop phase at this many requests a second, timed from each "
                   "request's intended send time (0: no open loop)")
       ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  run->add_option("--cold-requests", run_args.cold_requests,
+                  "Requests per repetition on a new connection each, after the keep-alive loop "
+                  "(cold_latency_*; 0 skips them; at most 10000, as each leaves a socket in "
+                  "TIME_WAIT for a minute)")
+      ->check(CLI::Range(0, 10'000))
       ->capture_default_str();
   run->add_option("--out", run_args.out,
                   "Write the run folder here instead of results/runs/<id> (results/latest is "

@@ -202,62 +202,108 @@ ReadyResult CurlProbe::wait_ready(const ReadyOptions& options, Clock::time_point
   }
 }
 
-LatencyResult CurlProbe::measure_sequential(const LatencyOptions& options) {
-  require_url(options.url, "measure_sequential");
-  if (options.request_timeout.count() <= 0 || options.requests < 0 || options.warmup < 0) {
-    throw Error("measure_sequential " + options.url +
-                ": request_timeout must be positive, requests and warmup non-negative");
+namespace {
+
+class CurlSequentialClient final : public SequentialClient {
+ public:
+  explicit CurlSequentialClient(const LatencyOptions& options)
+      : transfer_(options.url), expect_status_(options.expect_status) {
+    // Keep-alive: the handle's connection cache carries the connection from one request to the
+    // next. TCP_NODELAY so that small requests are not held back by Nagle.
+    check(curl_easy_setopt(transfer_.get(), CURLOPT_TCP_NODELAY, 1L), "CURLOPT_TCP_NODELAY");
+    if (options.fresh_connections) {
+      check(curl_easy_setopt(transfer_.get(), CURLOPT_FRESH_CONNECT, 1L), "CURLOPT_FRESH_CONNECT");
+      check(curl_easy_setopt(transfer_.get(), CURLOPT_FORBID_REUSE, 1L), "CURLOPT_FORBID_REUSE");
+    }
+    transfer_.set_timeout(options.request_timeout);
+  }
+
+  RequestSample get() override {
+    RequestSample sample;
+    const auto started = Clock::now();
+    const CURLcode rc = transfer_.perform();
+    sample.elapsed = Clock::now() - started;
+    sample.new_connection = transfer_.new_connections() > 0;
+    if (rc != CURLE_OK) {
+      sample.error = transfer_.error_text(rc);
+      return sample;
+    }
+    const long status = transfer_.status();
+    if (status != expect_status_) {
+      sample.error = "HTTP " + std::to_string(status);
+      return sample;
+    }
+    sample.ok = true;
+    return sample;
+  }
+
+  [[nodiscard]] std::uint64_t body_bytes() const override { return transfer_.body_bytes(); }
+  void reset_body_bytes() override { transfer_.reset_body_bytes(); }
+
+ private:
+  Transfer transfer_;
+  long expect_status_;
+};
+
+}  // namespace
+
+std::unique_ptr<SequentialClient> CurlProbe::open_client(const LatencyOptions& options) {
+  require_url(options.url, "open_client");
+  if (options.request_timeout.count() <= 0) {
+    throw Error("open_client " + options.url + ": request_timeout must be positive");
+  }
+  return std::make_unique<CurlSequentialClient>(options);
+}
+
+bool warm_up(SequentialClient& client, const LatencyOptions& options) {
+  for (int i = 0; i < options.warmup; ++i) {
+    if (cancelled(options.cancel)) {
+      return false;
+    }
+    static_cast<void>(client.get());
+  }
+  return true;
+}
+
+LatencyResult measure_with(SequentialClient& client, const LatencyOptions& options) {
+  if (options.requests < 0 || options.warmup < 0) {
+    throw Error("measure_sequential " + options.url + ": requests and warmup must be non-negative");
   }
   LatencyResult result;
   result.latency_us.reserve(static_cast<std::size_t>(options.requests));
-  Transfer transfer(options.url);
-  // Keep-alive on one handle: the connection cache of the handle carries the connection from one
-  // request to the next. TCP_NODELAY so that small requests are not held back by Nagle.
-  check(curl_easy_setopt(transfer.get(), CURLOPT_TCP_NODELAY, 1L), "CURLOPT_TCP_NODELAY");
-  transfer.set_timeout(options.request_timeout);
-
-  // Warm-up results are thrown away, failures included: a cold service that fails its first
-  // requests must still get measured, and the measured requests will count what keeps failing.
-  for (int i = 0; i < options.warmup; ++i) {
-    if (cancelled(options.cancel)) {
-      result.cancelled = true;
-      return result;
-    }
-    static_cast<void>(transfer.perform());
+  if (!warm_up(client, options)) {
+    result.cancelled = true;
+    return result;
   }
-
-  transfer.reset_body_bytes();
+  client.reset_body_bytes();
   for (int i = 0; i < options.requests; ++i) {
     if (cancelled(options.cancel)) {
       result.cancelled = true;
       break;
     }
-    const auto started = Clock::now();
-    const CURLcode rc = transfer.perform();
-    const auto done = Clock::now();
-
-    if (transfer.new_connections() > 0) {
+    const RequestSample sample = client.get();
+    if (sample.new_connection) {
       ++result.reconnects;
     }
-    if (rc != CURLE_OK) {
+    if (!sample.ok) {
       ++result.errors;
       if (result.first_error.empty()) {
-        result.first_error = transfer.error_text(rc);
+        result.first_error = sample.error;
       }
       continue;
     }
-    const long status = transfer.status();
-    if (status != options.expect_status) {
-      ++result.errors;
-      if (result.first_error.empty()) {
-        result.first_error = "HTTP " + std::to_string(status);
-      }
-      continue;
-    }
-    result.latency_us.push_back(std::chrono::duration<double, std::micro>(done - started).count());
+    result.latency_us.push_back(std::chrono::duration<double, std::micro>(sample.elapsed).count());
   }
-  result.body_bytes = transfer.body_bytes();
+  result.body_bytes = client.body_bytes();
   return result;
+}
+
+LatencyResult Probe::measure_sequential(const LatencyOptions& options) {
+  if (options.requests < 0 || options.warmup < 0) {
+    throw Error("measure_sequential " + options.url + ": requests and warmup must be non-negative");
+  }
+  const auto client = open_client(options);
+  return measure_with(*client, options);
 }
 
 LoadResult CurlProbe::load(const LoadOptions& options) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,33 @@ struct LatencyOptions {
   int warmup = 1000;     // requests sent and discarded before measuring
   int requests = 10000;  // measured requests
   std::chrono::milliseconds request_timeout{std::chrono::seconds(2)};
+  // false: one keep-alive connection carries every request. true: every request opens its own
+  // connection and the client closes it after the answer (cold latency). The closing side keeps
+  // the socket in TIME_WAIT for 60 s, so callers bound the count (MEASURING.md).
+  bool fresh_connections = false;
   const volatile std::sig_atomic_t* cancel = nullptr;
+};
+
+// One request of a sequential client.
+struct RequestSample {
+  std::chrono::nanoseconds elapsed{0};  // the harness's own clock around the request
+  bool ok = false;                      // no transport error and the expected status
+  bool new_connection = false;          // CURLINFO_NUM_CONNECTS > 0: a connection was opened
+  std::string error;                    // when not ok: libcurl's message or "HTTP <status>"
+};
+
+// Sends one request at a time to one URL and times it. Callers decide how many and what to do with
+// each, so a benchmark loop can own the iteration (the runner's Google Benchmark loop does).
+class SequentialClient {
+ public:
+  virtual ~SequentialClient() = default;
+  SequentialClient() = default;
+  SequentialClient(const SequentialClient&) = delete;
+  SequentialClient& operator=(const SequentialClient&) = delete;
+  [[nodiscard]] virtual RequestSample get() = 0;
+  // Response body bytes received since the client was made or since the last reset.
+  [[nodiscard]] virtual std::uint64_t body_bytes() const = 0;
+  virtual void reset_body_bytes() = 0;
 };
 
 struct LatencyResult {
@@ -65,17 +92,30 @@ class Probe {
 
   [[nodiscard]] virtual ReadyResult wait_ready(const ReadyOptions& options,
                                                std::chrono::steady_clock::time_point t0) = 0;
-  [[nodiscard]] virtual LatencyResult measure_sequential(const LatencyOptions& options) = 0;
+  // A client for `options.url` with its request timeout and connection mode; nothing is sent yet.
+  [[nodiscard]] virtual std::unique_ptr<SequentialClient> open_client(
+      const LatencyOptions& options) = 0;
+  // Warm-up, then `requests` measured requests through open_client (see measure_with).
+  [[nodiscard]] LatencyResult measure_sequential(const LatencyOptions& options);
   // Closed loop (rate_rps == 0) or open loop load; see load.hpp.
   [[nodiscard]] virtual LoadResult load(const LoadOptions& options) = 0;
 };
+
+// Sends options.warmup requests and forgets them (failures included: a cold service that fails its
+// first requests must still get measured), then options.requests measured ones, checking the cancel
+// flag before each. Latency is recorded for answers with the expected status; the rest count as
+// errors, and requests that opened a connection as reconnects.
+[[nodiscard]] LatencyResult measure_with(SequentialClient& client, const LatencyOptions& options);
+// The warm-up part alone; false when it was cancelled.
+[[nodiscard]] bool warm_up(SequentialClient& client, const LatencyOptions& options);
 
 class CurlProbe final : public Probe {
  public:
   CurlProbe();  // curl_global_init once per process
   [[nodiscard]] ReadyResult wait_ready(const ReadyOptions& options,
                                        std::chrono::steady_clock::time_point t0) override;
-  [[nodiscard]] LatencyResult measure_sequential(const LatencyOptions& options) override;
+  [[nodiscard]] std::unique_ptr<SequentialClient> open_client(
+      const LatencyOptions& options) override;
   [[nodiscard]] LoadResult load(const LoadOptions& options) override;
 };
 

@@ -238,6 +238,7 @@ json to_json(const Results& results) {
                 {"connections", run.parameters.connections},
                 {"duration_s", number_to_json(run.parameters.duration_s)},
                 {"rate_rps", number_to_json(run.parameters.rate_rps)},
+                {"cold_requests", run.parameters.cold_requests},
             }},
        }},
       {"variants", std::move(variants)},
@@ -394,6 +395,8 @@ RunInfo run_from_json(const Reader& r, const json& root) {
   run.parameters.connections = r.int_at(p, ppath, "connections");
   run.parameters.duration_s = r.number_at(p, ppath, "duration_s");
   run.parameters.rate_rps = r.number_at(p, ppath, "rate_rps");
+  // A later addition: a file written before it had no cold phase.
+  run.parameters.cold_requests = p.contains("cold_requests") ? r.int_at(p, ppath, "cold_requests") : 0;
   return run;
 }
 

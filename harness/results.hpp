@@ -20,7 +20,7 @@ inline constexpr int kSchemaVersion = 1;
 struct RunParameters {
   int requests = 10000;
   int warmup = 1000;
-  int repetitions = 1;
+  int repetitions = 5;
   std::string via = "ip";  // "ip" (container address on the bridge) or "port" (published 127.0.0.1)
   // CPU placement while measuring: "cross" (container and harness on different CPUs), "same" (one
   // CPU for both) or "none" (left to the scheduler), and the CPUs that it chose.
@@ -33,6 +33,9 @@ struct RunParameters {
   int connections = 16;
   double duration_s = 5;
   double rate_rps = 0;
+  // Cold requests after the keep-alive loop, each on a new connection that the harness closes
+  // (cold_latency_*); 0 skips them. Bounded, because every one leaves a socket in TIME_WAIT.
+  int cold_requests = 500;
   bool operator==(const RunParameters&) const = default;
 };
 

@@ -12,6 +12,7 @@
 #include "process.hpp"
 #include "stats.hpp"
 #include "text.hpp"
+#include "timing.hpp"
 
 namespace imgbench {
 namespace {
@@ -62,7 +63,7 @@ struct Work {
   std::map<std::string, std::vector<double>> per_repetition;
   // ... and counts, reported as their sum over repetitions.
   std::map<std::string, double> totals{{"errors", 0}, {"reconnects", 0}};
-  std::vector<Summary> latency;
+  int repetitions_done = 0;  // container starts so far: the next repetition's index
 
   void add(const std::string& metric, double value) { per_repetition[metric].push_back(value); }
 };
@@ -114,29 +115,54 @@ void put_median(VariantResult& result, const std::string& key, const std::vector
   result.metrics[key] = *median(values);
 }
 
-void record_latency(Work& work) {
-  auto& result = *work.result;
-  if (work.latency.empty()) {
+// The per-repetition latency figures, as the timed loop hands them to Google Benchmark.
+std::vector<std::pair<std::string, double>> latency_counters(const Summary& s) {
+  return {{"latency_min_us", s.min},   {"latency_p50_us", s.p50},   {"latency_p90_us", s.p90},
+          {"latency_p99_us", s.p99},   {"latency_p999_us", s.p999}, {"latency_mean_us", s.mean},
+          {"latency_stddev_us", s.stddev}, {"latency_max_us", s.max}};
+}
+
+// Latency metrics from Google Benchmark's runs: samples keep every repetition's figure, the metric
+// is the median aggregate (the maximum: the largest of all), and `<name>_cv` is the cv aggregate of
+// p50 and p99, the repetitions' spread relative to their mean.
+void record_latency(const RepetitionTimer& timer, VariantResult& result) {
+  std::map<std::string, std::vector<double>> samples;
+  for (const auto& run : timer.runs(result.name)) {
+    if (run.error_occurred) {
+      continue;
+    }
+    for (const auto& [key, unused] : latency_counters(Summary{})) {
+      if (const double* value = counter(run, key)) {
+        samples[key].push_back(*value);
+      }
+    }
+  }
+  if (samples.empty()) {
     return;
   }
-  auto column = [&](double Summary::*field) {
-    std::vector<double> values;
-    values.reserve(work.latency.size());
-    for (const auto& s : work.latency) {
-      values.push_back(s.*field);
+  for (const auto& [key, values] : samples) {
+    result.samples[key] = values;
+    result.metrics[key] = *median(values);
+  }
+  const auto& maxima = samples["latency_max_us"];
+  if (!maxima.empty()) {
+    result.metrics["latency_max_us"] = *std::max_element(maxima.begin(), maxima.end());
+  }
+  for (const auto& aggregate : timer.aggregates(result.name)) {
+    if (aggregate.aggregate_name == "median") {
+      for (const auto& [key, values] : samples) {
+        if (const double* value = counter(aggregate, key); value && key != "latency_max_us") {
+          result.metrics[key] = *value;
+        }
+      }
+    } else if (aggregate.aggregate_name == "cv") {
+      for (const char* key : {"latency_p50", "latency_p99"}) {
+        if (const double* value = counter(aggregate, std::string(key) + "_us")) {
+          result.metrics[std::string(key) + "_cv"] = *value;
+        }
+      }
     }
-    return values;
-  };
-  put_median(result, "latency_min_us", column(&Summary::min));
-  put_median(result, "latency_p50_us", column(&Summary::p50));
-  put_median(result, "latency_p90_us", column(&Summary::p90));
-  put_median(result, "latency_p99_us", column(&Summary::p99));
-  put_median(result, "latency_p999_us", column(&Summary::p999));
-  put_median(result, "latency_mean_us", column(&Summary::mean));
-  put_median(result, "latency_stddev_us", column(&Summary::stddev));
-  auto maxima = column(&Summary::max);
-  result.samples["latency_max_us"] = maxima;
-  result.metrics["latency_max_us"] = *std::max_element(maxima.begin(), maxima.end());
+  }
 }
 
 }  // namespace
@@ -456,159 +482,224 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     emit("", "warning", "could not pin the harness to CPU " + std::to_string(params.harness_cpu));
     results.run.parameters.harness_cpu = -1;  // the record must say what really happened
   }
-  for (int rep = 0; rep < params.repetitions && !stop_requested(); ++rep) {
-    for (auto& w : work) {
-      if (w.failed || !w.built || stop_requested()) {
-        continue;
-      }
-      const auto& v = *w.variant;
-      const std::string name = container_name(run_id, v.name, rep);
-      const std::string rep_text =
-          "repetition " + std::to_string(rep + 1) + "/" + std::to_string(params.repetitions);
-      ContainerGuard guard(docker_, name);
-      emit(v.name, "starting", rep_text);
 
-      RunRequest run;
-      run.image = w.tag;
-      run.name = name;
-      run.labels = {{kRunLabel, run_id}, {"imgbench.variant", v.name}};
-      run.container_port = v.port;
-      run.publish = params.via == "port";
-      run.cpuset = params.container_cpuset;
-      const auto t0 = Clock::now();
-      auto started = docker_.run_detached(run);
-      if (!started.ok) {
-        if (stop_requested()) {
-          break;
-        }
-        fail(w, "docker run failed: " + started.failure, docker_.logs_tail(name, kLogTailLines), progress_);
-        continue;
-      }
-      auto info = docker_.inspect_container(name);
-      if (!info || !info->running) {
-        const int code = info ? info->exit_code : -1;
-        fail(w, "the container exited at once with code " + std::to_string(code),
-             docker_.logs_tail(name, kLogTailLines), progress_);
-        continue;
-      }
-      std::string host;
-      int port = v.port;
-      if (params.via == "port") {
-        if (!info->host_port) {
-          fail(w, "the container's port " + std::to_string(v.port) + " was not published", "", progress_);
-          continue;
-        }
-        host = "127.0.0.1";
-        port = *info->host_port;
-      } else {
-        host = info->ip_address;
-        if (host.empty()) {
-          fail(w, "the container has no address on the bridge network", "", progress_);
-          continue;
-        }
-      }
-      const std::string url = "http://" + host + ":" + std::to_string(port) + v.health_path;
+  // One repetition of one variant, run by Google Benchmark: the container is started and made
+  // ready before the timed loop and measured under load and stopped after it. A repetition that
+  // cannot be measured fails its variant (data, not an exception) and tells Google Benchmark so.
+  auto repetition = [&](Work& w, int rep, benchmark::State& state) {
+    const auto& v = *w.variant;
+    auto give_up = [&](std::string reason, std::string log_tail) {
+      state.SkipWithError(reason.c_str());
+      fail(w, std::move(reason), std::move(log_tail), progress_);
+    };
+    auto cut_short = [&] {
+      interrupted_ = true;
+      state.SkipWithError("interrupted");
+    };
+    if (stop_requested()) {
+      return cut_short();  // raised during an earlier variant of this round
+    }
+    const std::string name = container_name(run_id, v.name, rep);
+    const std::string rep_text =
+        "repetition " + std::to_string(rep + 1) + "/" + std::to_string(params.repetitions);
+    ContainerGuard guard(docker_, name);
+    emit(v.name, "starting", rep_text);
 
-      ReadyOptions ready_options;
-      ready_options.url = url;
-      ready_options.expect_status = v.expect_status;
-      ready_options.timeout = v.ready_timeout;
-      ready_options.cancel = options.cancel;
-      auto ready = probe_.wait_ready(ready_options, t0);
-      if (ready.cancelled) {
-        interrupted_ = true;
-      }
+    RunRequest run;
+    run.image = w.tag;
+    run.name = name;
+    run.labels = {{kRunLabel, run_id}, {"imgbench.variant", v.name}};
+    run.container_port = v.port;
+    run.publish = params.via == "port";
+    run.cpuset = params.container_cpuset;
+    const auto t0 = Clock::now();
+    auto started = docker_.run_detached(run);
+    if (!started.ok) {
       if (stop_requested()) {
-        break;
+        return cut_short();
       }
-      if (!ready.ready) {
-        auto after = docker_.inspect_container(name);
-        std::string reason;
-        if (after && !after->running) {
-          reason = "the container exited with code " + std::to_string(after->exit_code) +
-                   " before answering " + v.health_path;
-        } else {
-          reason = "not ready after " + std::to_string(v.ready_timeout.count()) + " ms: ";
-          reason += ready.last_status != 0
-                        ? "last answer was HTTP " + std::to_string(ready.last_status)
-                        : "no answer (" + ready.last_error + ")";
-        }
-        fail(w, reason, docker_.logs_tail(name, kLogTailLines), progress_);
-        continue;
+      return give_up("docker run failed: " + started.failure,
+                     docker_.logs_tail(name, kLogTailLines));
+    }
+    auto info = docker_.inspect_container(name);
+    if (!info || !info->running) {
+      const int code = info ? info->exit_code : -1;
+      return give_up("the container exited at once with code " + std::to_string(code),
+                     docker_.logs_tail(name, kLogTailLines));
+    }
+    std::string host;
+    int port = v.port;
+    if (params.via == "port") {
+      if (!info->host_port) {
+        return give_up("the container's port " + std::to_string(v.port) + " was not published", "");
       }
-      w.add("ready_ms", to_ms(ready.ready_after));
-      w.add("create_ms", to_ms(started.elapsed));
-      w.add("app_ready_ms", to_ms(ready.ready_after) - to_ms(started.elapsed));
-      emit(v.name, "ready", std::to_string(static_cast<long long>(to_ms(ready.ready_after))) + " ms");
-
-      if (auto mem = read_memory(info->id)) {
-        w.add("mem_idle_bytes", static_cast<double>(mem->mem_usage_bytes));
-      }
-
-      emit(v.name, "measuring",
-           std::to_string(params.requests) + " requests to " + url + ", " + rep_text);
-      LatencyOptions latency_options;
-      latency_options.url = url;
-      latency_options.expect_status = v.expect_status;
-      latency_options.warmup = params.warmup;
-      latency_options.requests = params.requests;
-      latency_options.cancel = options.cancel;
-      auto latency = probe_.measure_sequential(latency_options);
-      if (latency.cancelled) {
-        interrupted_ = true;
-      }
-      if (stop_requested()) {
-        break;
-      }
-      w.totals["errors"] += latency.errors;
-      w.totals["reconnects"] += latency.reconnects;
-      if (auto summary = summarize(latency.latency_us)) {
-        w.latency.push_back(*summary);
-      }
-
-      const char* phase = "the latency loop";
-      if (params.duration_s > 0 && container_alive(name)) {
-        phase = "the load phase";
-        LoadOptions load_options;
-        load_options.url = url;
-        load_options.expect_status = v.expect_status;
-        load_options.connections = params.connections;
-        load_options.duration = std::chrono::milliseconds(
-            static_cast<std::int64_t>(params.duration_s * 1000.0));
-        load_options.cancel = options.cancel;
-        emit(v.name, "load",
-             std::to_string(params.connections) + " connections, closed loop, " + rep_text);
-        record_load(w, "load", probe_.load(load_options));
-        if (params.rate_rps > 0 && !stop_requested()) {
-          load_options.rate_rps = params.rate_rps;
-          std::ostringstream rate;
-          rate << params.rate_rps;  // 500, not std::to_string's 500.000000
-          emit(v.name, "load", "open loop at " + rate.str() + " requests/s, " + rep_text);
-          record_load(w, "open", probe_.load(load_options));
-        }
-        if (stop_requested()) {
-          break;
-        }
-      }
-      if (auto mem = read_memory(info->id); mem && mem->mem_peak_bytes) {
-        w.add("mem_peak_bytes", static_cast<double>(*mem->mem_peak_bytes));
-      }
-      if (!container_alive(name)) {
-        auto after = docker_.inspect_container(name);
-        fail(w,
-             "the container exited with code " + std::to_string(after ? after->exit_code : -1) +
-                 " during " + phase,
-             docker_.logs_tail(name, kLogTailLines), progress_);
-        continue;
-      }
-
-      emit(v.name, "stopping");
-      auto stopped = docker_.stop(name, std::chrono::seconds(params.stop_timeout_s));
-      if (stopped.ok) {
-        w.add("stop_ms", to_ms(stopped.elapsed));
+      host = "127.0.0.1";
+      port = *info->host_port;
+    } else {
+      host = info->ip_address;
+      if (host.empty()) {
+        return give_up("the container has no address on the bridge network", "");
       }
     }
+    const std::string url = "http://" + host + ":" + std::to_string(port) + v.health_path;
+
+    ReadyOptions ready_options;
+    ready_options.url = url;
+    ready_options.expect_status = v.expect_status;
+    ready_options.timeout = v.ready_timeout;
+    ready_options.cancel = options.cancel;
+    auto ready = probe_.wait_ready(ready_options, t0);
+    if (ready.cancelled || stop_requested()) {
+      return cut_short();
+    }
+    if (!ready.ready) {
+      auto after = docker_.inspect_container(name);
+      std::string reason;
+      if (after && !after->running) {
+        reason = "the container exited with code " + std::to_string(after->exit_code) +
+                 " before answering " + v.health_path;
+      } else {
+        reason = "not ready after " + std::to_string(v.ready_timeout.count()) + " ms: ";
+        reason += ready.last_status != 0 ? "last answer was HTTP " + std::to_string(ready.last_status)
+                                         : "no answer (" + ready.last_error + ")";
+      }
+      return give_up(reason, docker_.logs_tail(name, kLogTailLines));
+    }
+    w.add("ready_ms", to_ms(ready.ready_after));
+    w.add("create_ms", to_ms(started.elapsed));
+    w.add("app_ready_ms", to_ms(ready.ready_after) - to_ms(started.elapsed));
+    emit(v.name, "ready", std::to_string(static_cast<long long>(to_ms(ready.ready_after))) + " ms");
+
+    if (auto mem = read_memory(info->id)) {
+      w.add("mem_idle_bytes", static_cast<double>(mem->mem_usage_bytes));
+    }
+
+    emit(v.name, "measuring",
+         std::to_string(params.requests) + " requests to " + url + ", " + rep_text);
+    LatencyOptions latency_options;
+    latency_options.url = url;
+    latency_options.expect_status = v.expect_status;
+    latency_options.warmup = params.warmup;
+    latency_options.requests = params.requests;
+    latency_options.cancel = options.cancel;
+    const auto client = probe_.open_client(latency_options);
+    if (!warm_up(*client, latency_options)) {
+      return cut_short();
+    }
+    // The timed loop: one request an iteration, its time from the harness's own clock around it.
+    std::vector<double> latency_us;
+    latency_us.reserve(static_cast<std::size_t>(params.requests));
+    int errors = 0;
+    int reconnects = 0;
+    for (auto _ : state) {
+      if (cancelled(options.cancel)) {
+        cut_short();
+        break;
+      }
+      const RequestSample sample = client->get();
+      state.SetIterationTime(std::chrono::duration<double>(sample.elapsed).count());
+      if (sample.new_connection) {
+        ++reconnects;
+      }
+      if (sample.ok) {
+        latency_us.push_back(std::chrono::duration<double, std::micro>(sample.elapsed).count());
+      } else {
+        ++errors;
+      }
+    }
+    if (state.error_occurred() || stop_requested()) {
+      return cut_short();
+    }
+    state.counters["errors"] = errors;
+    state.counters["reconnects"] = reconnects;
+    w.totals["errors"] += errors;
+    w.totals["reconnects"] += reconnects;
+    if (auto s = summarize(latency_us)) {
+      for (const auto& [key, value] : latency_counters(*s)) {
+        state.counters[key] = value;
+      }
+    }
+
+    if (params.cold_requests > 0 && container_alive(name)) {
+      emit(v.name, "measuring",
+           std::to_string(params.cold_requests) + " requests on new connections, " + rep_text);
+      LatencyOptions cold_options = latency_options;
+      cold_options.fresh_connections = true;
+      cold_options.warmup = 0;
+      cold_options.requests = params.cold_requests;
+      auto cold = probe_.measure_sequential(cold_options);
+      if (cold.cancelled || stop_requested()) {
+        return cut_short();
+      }
+      if (auto s = summarize(cold.latency_us)) {
+        w.add("cold_latency_p50_us", s->p50);
+        w.add("cold_latency_p90_us", s->p90);
+        w.add("cold_latency_p99_us", s->p99);
+      }
+      w.totals["cold_errors"] += cold.errors;
+      // Each cold request must have opened its own connection; one that did not was not cold.
+      w.totals["cold_reused"] += std::max(0, cold_options.requests - cold.reconnects);
+    }
+
+    const char* phase = "the latency loop";
+    if (params.duration_s > 0 && container_alive(name)) {
+      phase = "the load phase";
+      LoadOptions load_options;
+      load_options.url = url;
+      load_options.expect_status = v.expect_status;
+      load_options.connections = params.connections;
+      load_options.duration =
+          std::chrono::milliseconds(static_cast<std::int64_t>(params.duration_s * 1000.0));
+      load_options.cancel = options.cancel;
+      emit(v.name, "load",
+           std::to_string(params.connections) + " connections, closed loop, " + rep_text);
+      record_load(w, "load", probe_.load(load_options));
+      if (params.rate_rps > 0 && !stop_requested()) {
+        load_options.rate_rps = params.rate_rps;
+        std::ostringstream rate;
+        rate << params.rate_rps;  // 500, not std::to_string's 500.000000
+        emit(v.name, "load", "open loop at " + rate.str() + " requests/s, " + rep_text);
+        record_load(w, "open", probe_.load(load_options));
+      }
+      if (stop_requested()) {
+        return cut_short();
+      }
+    }
+    if (auto mem = read_memory(info->id); mem && mem->mem_peak_bytes) {
+      w.add("mem_peak_bytes", static_cast<double>(*mem->mem_peak_bytes));
+    }
+    if (!container_alive(name)) {
+      auto after = docker_.inspect_container(name);
+      return give_up("the container exited with code " +
+                         std::to_string(after ? after->exit_code : -1) + " during " + phase,
+                     docker_.logs_tail(name, kLogTailLines));
+    }
+
+    emit(v.name, "stopping");
+    auto stopped = docker_.stop(name, std::chrono::seconds(params.stop_timeout_s));
+    if (stopped.ok) {
+      w.add("stop_ms", to_ms(stopped.elapsed));
+    }
+  };
+
+  RepetitionTimer timer(params.requests);
+  for (auto& w : work) {
+    if (!w.failed && w.built) {
+      timer.add(w.variant->name, [&, wp = &w](benchmark::State& state) {
+        repetition(*wp, wp->repetitions_done++, state);
+      });
+    }
   }
+  for (int rep = 0; rep < params.repetitions && !stop_requested(); ++rep) {
+    std::vector<std::string> round;
+    for (const auto& w : work) {
+      if (!w.failed && w.built) {
+        round.push_back(w.variant->name);
+      }
+    }
+    (void)timer.run_round(round);
+  }
+  benchmark_json_ = timer.benchmark_json();
 
   // A probe that saw the flag returns early without the loop conditions above re-reading it.
   (void)stop_requested();
@@ -620,7 +711,7 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       for (const auto& [metric, values] : w.per_repetition) {
         put_median(r, metric, values);
       }
-      record_latency(w);
+      record_latency(timer, r);
       for (const auto& [metric, total] : w.totals) {
         r.metrics[metric] = total;
       }

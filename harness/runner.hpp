@@ -38,12 +38,16 @@ class Runner {
   // Returns with `interrupted()` true when the cancel flag was raised; cleanup has still happened.
   [[nodiscard]] Results run(const std::vector<Variant>& variants, const RunnerOptions& options);
   [[nodiscard]] bool interrupted() const { return interrupted_; }
+  // The last run's latency repetitions and their aggregates in Google Benchmark's JSON format
+  // (benchmark.json), empty before a run.
+  [[nodiscard]] const std::string& benchmark_json() const { return benchmark_json_; }
 
  private:
   Docker& docker_;
   Probe& probe_;
   ProgressSink progress_;
   bool interrupted_ = false;
+  std::string benchmark_json_;
 };
 
 // Container name for a repetition: imgbench-<run>-<variant>-<rep>.

@@ -151,6 +151,31 @@ TEST_F(ProbeWithHealthz, WaitReadyWithUnexpectedStatusIsNotReady) {
   EXPECT_GT(result.first_accept_after.count(), 0);
 }
 
+TEST_F(ProbeWithHealthz, FreshConnectionsOpenOneConnectionPerRequest) {
+  LatencyOptions options;
+  options.url = url(port_, "/healthz");
+  options.warmup = 5;
+  options.requests = 50;
+  options.fresh_connections = true;
+  const LatencyResult result = probe_.measure_sequential(options);
+  EXPECT_EQ(result.errors, 0) << result.first_error;
+  ASSERT_EQ(result.latency_us.size(), 50U);
+  EXPECT_EQ(result.reconnects, 50) << "every cold request must open its own connection";
+}
+
+TEST_F(ProbeWithHealthz, ClientReportsEachRequestsOutcome) {
+  LatencyOptions options;
+  options.url = url(port_, "/nope");
+  const auto client = probe_.open_client(options);
+  const RequestSample first = client->get();
+  EXPECT_FALSE(first.ok);
+  EXPECT_EQ(first.error, "HTTP 404");
+  EXPECT_TRUE(first.new_connection);
+  EXPECT_GT(first.elapsed.count(), 0);
+  const RequestSample second = client->get();
+  EXPECT_FALSE(second.new_connection) << "the second request reuses the keep-alive connection";
+}
+
 TEST_F(ProbeWithHealthz, MeasureSequentialTimesEveryRequestOnOneConnection) {
   LatencyOptions options;
   options.url = url(port_, "/healthz");

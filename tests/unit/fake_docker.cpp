@@ -161,19 +161,43 @@ ReadyResult FakeProbe::wait_ready(const ReadyOptions& options,
   return result;
 }
 
-LatencyResult FakeProbe::measure_sequential(const LatencyOptions& options) {
-  measured_urls.push_back(options.url);
-  LatencyResult result;
-  if (interrupt_while_measuring != nullptr) {
-    *interrupt_while_measuring = 1;
-    result.cancelled = true;
-    return result;
+namespace {
+
+class FakeClient final : public SequentialClient {
+ public:
+  FakeClient(const LatencyOptions& options, volatile std::sig_atomic_t* interrupt)
+      : options_(options), interrupt_(interrupt) {}
+
+  RequestSample get() override {
+    ++calls_;
+    RequestSample sample;
+    sample.ok = true;
+    sample.new_connection = options_.fresh_connections || calls_ == 1;
+    const int measured = calls_ - options_.warmup;
+    if (measured <= 0 || options_.requests <= 0) {
+      sample.elapsed = std::chrono::microseconds(1);
+      return sample;
+    }
+    if (interrupt_ != nullptr) {
+      *interrupt_ = 1;
+    }
+    sample.elapsed = std::chrono::microseconds((measured - 1) % options_.requests + 1);
+    return sample;
   }
-  // 1..requests µs: p50 of a repetition is (requests + 1) / 2.
-  for (int i = 1; i <= options.requests; ++i) {
-    result.latency_us.push_back(static_cast<double>(i));
-  }
-  return result;
+  [[nodiscard]] std::uint64_t body_bytes() const override { return 0; }
+  void reset_body_bytes() override {}
+
+ private:
+  LatencyOptions options_;
+  volatile std::sig_atomic_t* interrupt_;
+  int calls_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<SequentialClient> FakeProbe::open_client(const LatencyOptions& options) {
+  (options.fresh_connections ? cold_urls : measured_urls).push_back(options.url);
+  return std::make_unique<FakeClient>(options, interrupt_while_measuring);
 }
 
 LoadResult FakeProbe::load(const LoadOptions& options) {

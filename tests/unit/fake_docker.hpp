@@ -67,13 +67,17 @@ class FakeProbe final : public Probe {
   // FakeDocker gives each container the address "ip-of-<variant>"; URLs holding one of these
   // never become ready.
   std::set<std::string> never_ready;
-  // When set, measure_sequential raises this flag (as Ctrl-C would) and reports itself cancelled.
+  // When set, the first measured request of a client raises this flag (as Ctrl-C would).
   volatile std::sig_atomic_t* interrupt_while_measuring = nullptr;
+  // The URL of every keep-alive client opened, and of every cold (fresh-connection) one.
   std::vector<std::string> measured_urls;
+  std::vector<std::string> cold_urls;
 
   ReadyResult wait_ready(const ReadyOptions& options,
                          std::chrono::steady_clock::time_point t0) override;
-  LatencyResult measure_sequential(const LatencyOptions& options) override;
+  // After the warm-up, the i-th measured request takes i µs (1..requests, then again from 1); cold
+  // clients report a new connection for every request.
+  std::unique_ptr<SequentialClient> open_client(const LatencyOptions& options) override;
   LoadResult load(const LoadOptions& options) override;
   std::vector<LoadOptions> loads;  // every load phase asked for
 };

@@ -200,6 +200,7 @@ TEST(Results, SmallResultsSerializeToExactJsonText) {
     "id": "20261203T181500Z-3f9a",
     "kernel": "6.1.0",
     "parameters": {
+      "cold_requests": 500,
       "connections": 16,
       "container_cpuset": "",
       "duration_s": 5,

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 
 #include "fake_docker.hpp"
@@ -220,6 +222,47 @@ TEST_F(RunnerTest, RepetitionsAreInterleavedAcrossVariants) {
       "imgbench-20261203T181500Z-abcd-a-1", "imgbench-20261203T181500Z-abcd-b-1",
       "imgbench-20261203T181500Z-abcd-a-2", "imgbench-20261203T181500Z-abcd-b-2"};
   EXPECT_EQ(docker.started, expected);
+}
+
+TEST_F(RunnerTest, LatencyIsTimedByGoogleBenchmarkWithItsAggregates) {
+  const auto results = runner.run({make_variant("a"), make_variant("b")}, make_options(3));
+  const auto& r = find(results, "a");
+  // Every repetition of the fake answers 1..100 µs: the same p50 each time, so a cv of 0.
+  EXPECT_EQ(r.samples.at("latency_p50_us"), (std::vector<double>{50.5, 50.5, 50.5}));
+  EXPECT_DOUBLE_EQ(r.metrics.at("latency_p50_us"), 50.5);
+  EXPECT_DOUBLE_EQ(r.metrics.at("latency_p50_cv"), 0.0);
+  EXPECT_DOUBLE_EQ(r.metrics.at("latency_p99_cv"), 0.0);
+  const auto json = nlohmann::json::parse(runner.benchmark_json());
+  const auto& benchmarks = json.at("benchmarks");
+  ASSERT_EQ(benchmarks.size(), 14U);  // per variant: 3 repetitions and 4 aggregates
+  EXPECT_EQ(benchmarks[0].at("name"), "latency/a/iterations:100/manual_time");
+  EXPECT_EQ(benchmarks[0].at("latency_p50_us"), 50.5);
+  EXPECT_EQ(benchmarks[3].at("aggregate_name"), "mean");
+  EXPECT_EQ(benchmarks[7].at("name"), "latency/b/iterations:100/manual_time");
+  // The mean request time of a repetition of 1..100 µs is 50.5 µs.
+  EXPECT_NEAR(benchmarks[0].at("real_time").get<double>(), 50.5, 1e-6);
+}
+
+TEST_F(RunnerTest, ColdRequestsOpenAConnectionEachAndAreReportedApart) {
+  auto options = make_options(2);
+  options.run.parameters.cold_requests = 40;
+  const auto results = runner.run({make_variant("a")}, options);
+  const auto& r = find(results, "a");
+  ASSERT_EQ(probe.cold_urls.size(), 2U);
+  EXPECT_EQ(probe.cold_urls[0], "http://ip-of-a:8080/healthz");
+  // The fake's cold client answers 1..40 µs: type-7 p50 = 20.5.
+  EXPECT_DOUBLE_EQ(r.metrics.at("cold_latency_p50_us"), 20.5);
+  EXPECT_EQ(r.samples.at("cold_latency_p99_us").size(), 2U);
+  EXPECT_EQ(r.metrics.at("cold_errors"), 0);
+  EXPECT_EQ(r.metrics.at("cold_reused"), 0);
+}
+
+TEST_F(RunnerTest, NoColdRequestsMeansNoColdMetrics) {
+  auto options = make_options();
+  options.run.parameters.cold_requests = 0;
+  const auto results = runner.run({make_variant("a")}, options);
+  EXPECT_TRUE(probe.cold_urls.empty());
+  EXPECT_EQ(find(results, "a").metrics.count("cold_latency_p50_us"), 0U);
 }
 
 TEST_F(RunnerTest, SamplesKeepOneValuePerRepetition) {
