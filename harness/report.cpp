@@ -78,21 +78,6 @@ std::string md_or_missing(std::string_view text) {
   return text.empty() ? std::string(kMissing) : md(text);
 }
 
-// Cuts to at most `limit` code points, never inside a UTF-8 sequence, marking the cut with "…".
-std::string truncate_utf8(std::string_view text, std::size_t limit) {
-  std::size_t code_points = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if ((byte & 0xC0) != 0x80) {
-      if (code_points == limit) {
-        return std::string(text.substr(0, i)) + "…";
-      }
-      ++code_points;
-    }
-  }
-  return std::string(text);
-}
-
 std::optional<double> metric(const VariantResult& v, const char* name) {
   const auto it = v.metrics.find(name);
   if (it == v.metrics.end()) {
