@@ -115,24 +115,6 @@ std::string fence_for(std::string_view text) {
   return std::string(std::max<std::size_t>(3, longest + 1), '`');
 }
 
-std::vector<const VariantResult*> measured_by_size(const Results& results) {
-  std::vector<const VariantResult*> rows;
-  for (const auto& v : results.variants) {
-    if (v.status == VariantStatus::Ok) {
-      rows.push_back(&v);
-    }
-  }
-  // Largest first; a variant without a size goes last, input order kept among equals.
-  std::stable_sort(rows.begin(), rows.end(), [](const VariantResult* a, const VariantResult* b) {
-    const auto sa = metric(*a, "size_bytes");
-    const auto sb = metric(*b, "size_bytes");
-    if (sa && sb) {
-      return *sa > *sb;
-    }
-    return sa.has_value() && !sb.has_value();
-  });
-  return rows;
-}
 
 // The comparison table's metric columns: header, metric key, divisor into the shown unit, decimals.
 struct Column {
@@ -336,6 +318,25 @@ std::string budget_margin(const BudgetCheck& check) {
 }
 
 }  // namespace
+
+std::vector<const VariantResult*> measured_by_size(const Results& results) {
+  std::vector<const VariantResult*> rows;
+  for (const auto& v : results.variants) {
+    if (v.status == VariantStatus::Ok) {
+      rows.push_back(&v);
+    }
+  }
+  // Largest first; a variant without a size goes last, input order kept among equals.
+  std::stable_sort(rows.begin(), rows.end(), [](const VariantResult* a, const VariantResult* b) {
+    const auto sa = metric(*a, "size_bytes");
+    const auto sb = metric(*b, "size_bytes");
+    if (sa && sb) {
+      return *sa > *sb;
+    }
+    return sa.has_value() && !sb.has_value();
+  });
+  return rows;
+}
 
 void write_budget_table(std::ostream& out, const std::vector<const VariantResult*>& variants) {
   struct Row {

@@ -20,6 +20,9 @@ void write_markdown(std::ostream& out, const Results& results);
 // verdict), rules over budget first, then not measured, then passing. Variants without a budget
 // add no rows; when no row remains it says so in one line instead.
 void write_budget_table(std::ostream& out, const std::vector<const VariantResult*>& variants);
+// The measured variants (status ok) in the report's order: largest image first, a variant without
+// a size last, input order kept among equals. The charts use the same order.
+[[nodiscard]] std::vector<const VariantResult*> measured_by_size(const Results& results);
 // results.csv: one row per variant, a column per metric (RFC 4180 quoting).
 // Header: variant,status,reason, then every metric name that appears in any variant, sorted.
 // Numbers are written exactly as results.json holds them (integers without a decimal point); a
