@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "budget.hpp"
+#include "charts.hpp"
+#include "summary.hpp"
 #include "text.hpp"
 
 namespace imgbench {
@@ -638,9 +640,17 @@ void write_markdown(std::ostream& out, const Results& results) {
     }
   }
   out << "# imgbench run " << md_or_missing(results.run.id) << "\n\n"
+      << md(summary(results)) << "\n\n"
       << measured << " measured, " << skipped << " skipped, " << failed << " failed.\n\n";
 
   const auto rows = measured_by_size(results);
+  if (!rows.empty()) {
+    // The files write_run_folder puts next to report.md; they exist even when a chart is empty.
+    out << "## Charts\n\n";
+    for (const auto& chart : chart_files()) {
+      out << "![" << chart.title << "](" << chart.path << ")\n\n";
+    }
+  }
   write_comparison(out, rows);
   write_lifecycle(out, rows);
   write_load(out, rows);

@@ -8,9 +8,11 @@
 
 namespace imgbench {
 
-// report.md: the comparison table (one row per measured variant with a ratio against the largest
-// image), start-up, load and anatomy tables, the budget checks, skipped and failed variants with
-// their reasons, per-variant layers with the image's facts and largest files, the run's conditions.
+// report.md: the summary in words (summary.hpp), the counts, links to the four charts
+// (charts/*.svg, see charts.hpp) when a variant was measured, then the comparison table (one row
+// per measured variant with a ratio against the largest image), start-up, load and anatomy tables,
+// the budget checks, skipped and failed variants with their reasons, per-variant layers with the
+// image's facts and largest files, the run's conditions.
 // Sizes are in MB of 10^6 bytes like `docker images`; "vs largest" is a percentage of the largest
 // image; a metric that was not measured shows "–". Every string from the data (names, descriptions,
 // reasons, layer commands, conditions) is escaped so it renders as literal text: it cannot break a
