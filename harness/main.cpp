@@ -12,10 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "charts.hpp"
 #include "check.hpp"
 #include "docker_cli.hpp"
 #include "error.hpp"
 #include "host.hpp"
+#include "html.hpp"
 #include "probe.hpp"
 #include "report.hpp"
 #include "results.hpp"
@@ -70,7 +72,21 @@ std::string render(const Results& results, void (*writer)(std::ostream&, const R
   return out.str();
 }
 
-// Writes results.json, results.csv and report.md into `dir`, each atomically.
+// Writes charts/*.svg (the paths report.md links to) and report.html into `dir`, each atomically.
+void write_charts_and_html(const fs::path& dir, const Results& results) {
+  std::error_code ec;
+  fs::create_directories(dir / "charts", ec);
+  if (ec) {
+    throw Error("cannot create charts folder " + (dir / "charts").string() + ": " + ec.message());
+  }
+  for (const auto& chart : chart_files()) {
+    write_file_atomic(dir / chart.path, chart.render(results));
+  }
+  write_file_atomic(dir / "report.html", render(results, write_html));
+}
+
+// Writes results.json, results.csv, report.md, the charts and report.html into `dir`, each
+// atomically.
 void write_run_folder(const fs::path& dir, const Results& results) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -80,6 +96,7 @@ void write_run_folder(const fs::path& dir, const Results& results) {
   write_file_atomic(dir / "results.json", to_json(results).dump(2) + "\n");
   write_file_atomic(dir / "results.csv", render(results, write_csv));
   write_file_atomic(dir / "report.md", render(results, write_markdown));
+  write_charts_and_html(dir, results);
 }
 
 ProgressSink stderr_progress(bool quiet) {
@@ -172,7 +189,8 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
     replace_symlink_atomic(results_dir / "latest", fs::path("runs") / results.run.id);
   }
   std::cout << render(results, write_markdown);
-  std::cerr << "imgbench: wrote " << out.string() << "/{results.json,results.csv,report.md,benchmark.json}\n";
+  std::cerr << "imgbench: wrote " << out.string()
+            << "/{results.json,results.csv,report.md,report.html,charts/,benchmark.json}\n";
 
   int exit_code = kExitOk;
   for (const auto& v : results.variants) {
@@ -220,8 +238,10 @@ int do_report(const std::string& file, const std::string& out_option) {
   const fs::path out = out_option.empty() ? fs::absolute(file).parent_path() : fs::path(out_option);
   write_file_atomic(out / "results.csv", render(results, write_csv));
   write_file_atomic(out / "report.md", render(results, write_markdown));
+  write_charts_and_html(out, results);
   std::cout << render(results, write_markdown);
-  std::cerr << "imgbench: wrote " << out.string() << "/{results.csv,report.md}\n";
+  std::cerr << "imgbench: wrote " << out.string()
+            << "/{results.csv,report.md,report.html,charts/}\n";
   return kExitOk;
 }
 
@@ -456,7 +476,8 @@ int main(int argc, char** argv) {
 
   std::string report_file;
   std::string report_out;
-  auto* report = app.add_subcommand("report", "Render report.md and results.csv from a results.json");
+  auto* report = app.add_subcommand(
+      "report", "Render report.md, results.csv, the charts and report.html from a results.json");
   report->add_option("results", report_file, "A results.json written by `imgbench run`")
       ->required()
       ->check(CLI::ExistingFile);

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "budget.hpp"
+#include "charts.hpp"
+#include "summary.hpp"
 #include "text.hpp"
 
 namespace imgbench {
@@ -78,21 +80,6 @@ std::string md_or_missing(std::string_view text) {
   return text.empty() ? std::string(kMissing) : md(text);
 }
 
-// Cuts to at most `limit` code points, never inside a UTF-8 sequence, marking the cut with "…".
-std::string truncate_utf8(std::string_view text, std::size_t limit) {
-  std::size_t code_points = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if ((byte & 0xC0) != 0x80) {
-      if (code_points == limit) {
-        return std::string(text.substr(0, i)) + "…";
-      }
-      ++code_points;
-    }
-  }
-  return std::string(text);
-}
-
 std::optional<double> metric(const VariantResult& v, const char* name) {
   const auto it = v.metrics.find(name);
   if (it == v.metrics.end()) {
@@ -130,24 +117,6 @@ std::string fence_for(std::string_view text) {
   return std::string(std::max<std::size_t>(3, longest + 1), '`');
 }
 
-std::vector<const VariantResult*> measured_by_size(const Results& results) {
-  std::vector<const VariantResult*> rows;
-  for (const auto& v : results.variants) {
-    if (v.status == VariantStatus::Ok) {
-      rows.push_back(&v);
-    }
-  }
-  // Largest first; a variant without a size goes last, input order kept among equals.
-  std::stable_sort(rows.begin(), rows.end(), [](const VariantResult* a, const VariantResult* b) {
-    const auto sa = metric(*a, "size_bytes");
-    const auto sb = metric(*b, "size_bytes");
-    if (sa && sb) {
-      return *sa > *sb;
-    }
-    return sa.has_value() && !sb.has_value();
-  });
-  return rows;
-}
 
 // The comparison table's metric columns: header, metric key, divisor into the shown unit, decimals.
 struct Column {
@@ -351,6 +320,25 @@ std::string budget_margin(const BudgetCheck& check) {
 }
 
 }  // namespace
+
+std::vector<const VariantResult*> measured_by_size(const Results& results) {
+  std::vector<const VariantResult*> rows;
+  for (const auto& v : results.variants) {
+    if (v.status == VariantStatus::Ok) {
+      rows.push_back(&v);
+    }
+  }
+  // Largest first; a variant without a size goes last, input order kept among equals.
+  std::stable_sort(rows.begin(), rows.end(), [](const VariantResult* a, const VariantResult* b) {
+    const auto sa = metric(*a, "size_bytes");
+    const auto sb = metric(*b, "size_bytes");
+    if (sa && sb) {
+      return *sa > *sb;
+    }
+    return sa.has_value() && !sb.has_value();
+  });
+  return rows;
+}
 
 void write_budget_table(std::ostream& out, const std::vector<const VariantResult*>& variants) {
   struct Row {
@@ -652,9 +640,17 @@ void write_markdown(std::ostream& out, const Results& results) {
     }
   }
   out << "# imgbench run " << md_or_missing(results.run.id) << "\n\n"
+      << md(summary(results)) << "\n\n"
       << measured << " measured, " << skipped << " skipped, " << failed << " failed.\n\n";
 
   const auto rows = measured_by_size(results);
+  if (!rows.empty()) {
+    // The files write_run_folder puts next to report.md; they exist even when a chart is empty.
+    out << "## Charts\n\n";
+    for (const auto& chart : chart_files()) {
+      out << "![" << chart.title << "](" << chart.path << ")\n\n";
+    }
+  }
   write_comparison(out, rows);
   write_lifecycle(out, rows);
   write_load(out, rows);

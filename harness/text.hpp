@@ -1,4 +1,5 @@
-// Small text helpers that several modules need: trimming, joining and number formatting.
+// Small text helpers that several modules need: trimming, joining, cutting, escaping for XML and
+// HTML, and number formatting.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +32,14 @@ namespace imgbench {
   }
   return out;
 }
+
+// At most `limit` code points of `text`, never cut inside a UTF-8 sequence; a cut is marked "…".
+[[nodiscard]] std::string truncate_utf8(std::string_view text, std::size_t limit);
+
+// Text safe inside XML and HTML, as element content and as a quoted attribute value: & < > " '
+// become entities; control bytes XML 1.0 forbids become spaces (tab, LF and CR are kept) and bytes
+// that are not valid UTF-8 become U+FFFD, so an SVG file never fails to parse whatever it holds.
+[[nodiscard]] std::string xml_escape(std::string_view text);
 
 // Locale-independent fixed-point text with `decimals` digits after the point (printf would follow
 // LC_NUMERIC); a value that rounds to zero prints as "0.0", never "-0.0".

@@ -2,47 +2,20 @@
 // escaping, ordering and number formats.
 //
 // The golden files tests/fixtures/golden/report.md and results.csv were written once from this
-// output and checked by hand. After an intended change to a renderer, regenerate them with
-//   IMGBENCH_UPDATE_GOLDEN=1 ./report_test
-// and review the diff before committing: the test then writes the files instead of failing.
+// output and checked by hand; golden.hpp says how to regenerate them after an intended change.
 #include "report.hpp"
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <sstream>
 #include <string>
+
+#include "golden.hpp"
 
 namespace imgbench {
 namespace {
 
-namespace fs = std::filesystem;
-
-const fs::path kGolden = fs::path(IMGBENCH_FIXTURES) / "golden";
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// Compares `actual` with a golden file byte for byte, or rewrites it when asked to.
-void expect_golden(const std::string& actual, const std::string& name) {
-  const fs::path file = kGolden / name;
-  const char* update = std::getenv("IMGBENCH_UPDATE_GOLDEN");
-  if (update != nullptr && std::string(update) == "1") {
-    fs::create_directories(kGolden);
-    std::ofstream(file, std::ios::binary) << actual;
-    std::cout << "rewrote " << file << "\n";
-    return;
-  }
-  ASSERT_TRUE(fs::exists(file)) << file << " is missing; run with IMGBENCH_UPDATE_GOLDEN=1";
-  EXPECT_EQ(actual, read_text(file)) << "rendering differs from " << file;
-}
+using test::expect_golden;
 
 std::string markdown(const Results& r) {
   std::ostringstream out;
