@@ -51,6 +51,8 @@ std::string pct_text(double pct) { return (pct > 0 ? "+" : "") + fixed(pct, 1) +
 
 std::string p_text(double p) { return p < 0.0001 ? "< 0.0001" : fixed(p, 4); }
 
+std::string alpha_text(double alpha) { return number_to_json(alpha).dump(); }
+
 void judge_deterministic(const MetricRule& rule, double b, double c, ComparisonRow& row) {
   row.baseline = b;
   row.current = c;
@@ -60,20 +62,27 @@ void judge_deterministic(const MetricRule& rule, double b, double c, ComparisonR
   const bool beyond = std::fabs(worse) >= rule.threshold_abs && rel >= rule.threshold_pct;
   const std::string moved = format_metric(rule.metric, c - b, true) +
                             (row.change_pct ? " (" + pct_text(*row.change_pct) + ")" : "");
-  const std::string limits = format_metric(rule.metric, rule.threshold_abs) + " and " +
-                             fixed(rule.threshold_pct, 1) + " %";
+  // A zero threshold is no condition at all, so it is left out of the sentence.
+  std::vector<std::string> parts;
+  if (rule.threshold_abs > 0) {
+    parts.push_back(format_metric(rule.metric, rule.threshold_abs));
+  }
+  if (rule.threshold_pct > 0) {
+    parts.push_back(fixed(rule.threshold_pct, 1) + " %");
+  }
+  const std::string limits = parts.empty() ? std::string("any change") : join(parts, " and ");
   if (worse == 0) {
     row.verdict = Verdict::Unchanged;
     row.reason = "the same value";
   } else if (worse > 0 && beyond) {
     row.verdict = Verdict::Regressed;
-    row.reason = moved + ", at least " + limits + " worse";
+    row.reason = moved + ", worse by at least " + limits;
   } else if (worse < 0 && beyond) {
     row.verdict = Verdict::Improved;
-    row.reason = moved + ", at least " + limits + " better";
+    row.reason = moved + ", better by at least " + limits;
   } else {
     row.verdict = Verdict::Unchanged;
-    row.reason = moved + ", within " + limits;
+    row.reason = moved + ", within the limits (" + limits + ")";
   }
 }
 
@@ -114,7 +123,7 @@ void judge_noisy(const MetricRule& rule, const VariantResult& b, const VariantRe
   const bool significant = p < rule.alpha;
   const std::string effect = "effect " + pct_text(signed_pct);
   const std::string limits =
-      "needs " + fixed(rule.threshold_pct, 1) + " % and p < " + p_text(rule.alpha);
+      "needs " + fixed(rule.threshold_pct, 1) + " % and p < " + alpha_text(rule.alpha);
   if (large && significant) {
     row.verdict = got_worse ? Verdict::Regressed : Verdict::Improved;
     row.reason = effect + ", p = " + p_text(p) + " (" + limits + ")";

@@ -172,7 +172,7 @@ TEST(RegressDeterministic, AFiveMebibyteGrowthIsFlaggedWithVariantMetricAndChang
   ASSERT_TRUE(r.change_pct.has_value());
   EXPECT_NEAR(*r.change_pct, 494.19, 0.01);  // 5 242 880 / 1 060 904 · 100
   EXPECT_FALSE(r.p_value.has_value());
-  EXPECT_EQ(r.reason, "+5.2 MB (+494.2 %), at least 1.0 MB and 2.0 % worse");
+  EXPECT_EQ(r.reason, "+5.2 MB (+494.2 %), worse by at least 1.0 MB and 2.0 %");
   EXPECT_EQ(c.count(Verdict::Regressed), 1);
 }
 
@@ -264,8 +264,8 @@ TEST(RegressAccepted, AListedRegressionIsAcceptedWithItsReason) {
                          default_policy(), accepted);
   const auto& r = row(c, "fat", "layers");
   EXPECT_EQ(r.verdict, Verdict::Accepted);
-  EXPECT_EQ(r.reason, "accepted: toolchain split into its own layer; +1 (+25.0 %), at least 1 and "
-                      "0.0 % worse");
+  EXPECT_EQ(r.reason, "accepted: toolchain split into its own layer; +1 (+25.0 %), worse by at "
+                      "least 1");
   EXPECT_EQ(c.count(Verdict::Regressed), 0);
   // The entry that did not regress is pointed out, so the list does not grow stale.
   ASSERT_EQ(c.warnings.size(), 1U);
