@@ -204,7 +204,7 @@ Comparison compare(const Results& baseline, const Results& current, const Policy
   Comparison out;
   out.baseline_run = baseline.run.id;
   out.current_run = current.run.id;
-  out.warnings = condition_differences(baseline.run, current.run);
+  out.conditions = condition_differences(baseline.run, current.run);
 
   std::vector<std::string> names;
   for (const auto& v : current.variants) {
@@ -272,7 +272,7 @@ Comparison compare(const Results& baseline, const Results& current, const Policy
   }
   for (const auto& a : accepted) {
     if (used.count({a.variant, a.metric}) == 0) {
-      out.warnings.push_back("accepted regression " + a.variant + " " + a.metric +
+      out.notes.push_back("accepted regression " + a.variant + " " + a.metric +
                              " did not regress here; remove it from the baseline's \"accepted\" "
                              "list once it is no longer needed");
     }

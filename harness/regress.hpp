@@ -55,7 +55,8 @@ struct Comparison {
   std::string current_run;
   std::vector<ComparisonRow> rows;     // variants in the current run's order, then gone ones;
                                        // metrics in the policy's order
-  std::vector<std::string> warnings;   // run conditions that differ, unused accepted entries
+  std::vector<std::string> conditions;  // run conditions that differ (condition_differences)
+  std::vector<std::string> notes;       // accepted entries that did not regress
   std::vector<std::string> failed;     // variants that failed in the current run
   [[nodiscard]] int count(Verdict verdict) const;
   // Rows that compared a value on both sides (any verdict but New, Gone and NotMeasured).

@@ -130,9 +130,9 @@ void write_comparison_markdown(std::ostream& out, const Comparison& comparison) 
   }
   out << "Run " << md(comparison.current_run) << ": "
       << (counts.empty() ? std::string("nothing to compare") : join(counts, ", ")) << ".\n\n";
-  if (!comparison.warnings.empty()) {
+  if (!comparison.conditions.empty()) {
     out << "Run conditions differ, so figures may move for reasons other than the change:\n\n";
-    for (const auto& warning : comparison.warnings) {
+    for (const auto& warning : comparison.conditions) {
       out << "- " << md(warning) << '\n';
     }
     out << '\n';

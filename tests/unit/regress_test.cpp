@@ -268,8 +268,8 @@ TEST(RegressAccepted, AListedRegressionIsAcceptedWithItsReason) {
                       "least 1");
   EXPECT_EQ(c.count(Verdict::Regressed), 0);
   // The entry that did not regress is pointed out, so the list does not grow stale.
-  ASSERT_EQ(c.warnings.size(), 1U);
-  EXPECT_NE(c.warnings[0].find("fat size_bytes did not regress"), std::string::npos);
+  ASSERT_EQ(c.notes.size(), 1U);
+  EXPECT_NE(c.notes[0].find("fat size_bytes did not regress"), std::string::npos);
 }
 
 TEST(RegressVariants, NewGoneSkippedAndFailedVariants) {
