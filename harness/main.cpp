@@ -518,20 +518,25 @@ int main(int argc, char** argv) {
   check->add_option("--current", check_args.current,
                     "The run's results.json (default: results/latest/results.json)")
       ->check(CLI::ExistingFile);
-  check->add_option("--baseline", check_args.baseline,
+  auto* baseline_option = check->add_option("--baseline", check_args.baseline,
                     "Also compare the run with this baseline (e.g. results/baseline.json) under "
                     "the policy; prints a markdown table for a pull-request comment")
       ->check(CLI::ExistingFile);
+  // These only mean something with a baseline; CLI11 refuses them without one (exit 2).
   check->add_option("--policy", check_args.policy,
                     "Regression rules (default: imgbench.policy.json at the repository root)")
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingFile)
+      ->needs(baseline_option);
   check->add_option("--metrics", check_args.metrics,
                     "Compare only these policy metrics (comma-separated)")
-      ->delimiter(',');
-  check->add_option("--csv", check_args.csv, "Also write the comparison as CSV to this file");
+      ->delimiter(',')
+      ->needs(baseline_option);
+  check->add_option("--csv", check_args.csv, "Also write the comparison as CSV to this file")
+      ->needs(baseline_option);
   check->add_flag("--strict", check_args.strict,
                   "Refuse (exit 2) when the run conditions differ from the baseline's (Docker "
-                  "version, kernel, CPUs, requests, repetitions, via, placement, ...)");
+                  "version, kernel, CPUs, requests, repetitions, via, placement, ...)")
+      ->needs(baseline_option);
   check->add_flag("--advisory", check_args.advisory,
                   "Print the same verdicts but exit 0 whatever they are (bad input still exits 2)");
   check->footer(
