@@ -5,6 +5,7 @@
 #   make bases      make the local base images the variants name
 #   make bench      run the harness's own micro-benchmarks
 #   make validate   imgbench against wrk on the same containers: the harness's fidelity check
+#   make baseline   promote results/latest to results/baseline.json (ARGS="RESULTS.json --reset-accepted")
 #   make clean      remove leftovers of crashed runs (by label) and the build folder
 
 BUILD_DIR   ?= build
@@ -14,7 +15,7 @@ ARGS        ?=
 CTEST_ARGS  ?=
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build bootstrap bases compare test bench validate clean
+.PHONY: all build bootstrap bases compare test bench validate baseline clean
 
 all: build
 
@@ -45,6 +46,11 @@ bench: bootstrap
 validate: bootstrap bases
 	@$(MAKE) --no-print-directory build
 	scripts/validate
+
+# Only promotes a run that exists; it measures nothing and compares nothing.
+baseline:
+	@$(MAKE) --no-print-directory build
+	$(BUILD_DIR)/imgbench baseline promote $(ARGS)
 
 clean:
 	@if [ -x $(BUILD_DIR)/imgbench ]; then $(BUILD_DIR)/imgbench clean || true; fi

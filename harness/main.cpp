@@ -2,6 +2,7 @@
 // errors into a message and an exit code.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -13,12 +14,17 @@
 #include <vector>
 
 #include "charts.hpp"
+#include "baseline.hpp"
 #include "check.hpp"
 #include "docker_cli.hpp"
 #include "error.hpp"
+#include "history.hpp"
 #include "host.hpp"
 #include "html.hpp"
+#include "policy.hpp"
 #include "probe.hpp"
+#include "regress.hpp"
+#include "regress_report.hpp"
 #include "report.hpp"
 #include "results.hpp"
 #include "runner.hpp"
@@ -245,11 +251,117 @@ int do_report(const std::string& file, const std::string& out_option) {
   return kExitOk;
 }
 
-int do_check(const std::string& current_option, const std::string& repo_option) {
+struct CheckArgs {
+  std::string current;
+  std::string baseline;
+  std::string policy;
+  std::string csv;
+  std::vector<std::string> metrics;
+  bool strict = false;
+  bool advisory = false;
+};
+
+// The policy file: --policy as given, else imgbench.policy.json at the repository root, else the
+// built-in defaults (the same rules) with a note.
+Policy load_policy(const std::string& option, const fs::path& repo) {
+  const fs::path file = option.empty() ? repo / "imgbench.policy.json" : fs::path(option);
+  if (option.empty() && !fs::exists(file)) {
+    std::cerr << "imgbench: " << file.string() << " not found; using the built-in policy\n";
+    return default_policy();
+  }
+  return parse_policy(read_text_file(file), file.string());
+}
+
+// Keeps the policy's rules for `names`; Error (exit 2) when none of them is a policy metric.
+Policy select_metrics(Policy policy, const std::vector<std::string>& names) {
+  if (names.empty()) {
+    return policy;
+  }
+  std::vector<std::string> known;
+  std::vector<MetricRule> kept;
+  for (const auto& rule : policy.metrics) {
+    known.push_back(rule.metric);
+    if (std::find(names.begin(), names.end(), rule.metric) != names.end()) {
+      kept.push_back(rule);
+    }
+  }
+  if (kept.empty()) {
+    throw Error("no metric matched: --metrics " + join(names, ",") +
+                " names none of the policy's metrics (" + join(known, ", ") + ")");
+  }
+  policy.metrics = std::move(kept);
+  return policy;
+}
+
+struct BaselineOutcome {
+  int exit_code = kExitOk;
+  bool refused = false;  // --strict and the run conditions differ: no verdict counts
+};
+
+// The baseline half of `check`: prints the comparison and returns its exit code (before
+// --advisory): 2 when --strict meets differing conditions (refused) or nothing could be compared,
+// else 1 on a regression, else 3 when a variant failed in the run, else 0.
+BaselineOutcome compare_with_baseline(const CheckArgs& args, const fs::path& repo, const Results& current) {
+  const Baseline baseline = load_baseline(args.baseline);
+  const Policy policy = select_metrics(load_policy(args.policy, repo), args.metrics);
+  const Comparison comparison = compare(baseline.results, current, policy, baseline.accepted);
+
+  std::cout << '\n';
+  write_comparison_markdown(std::cout, comparison);
+  if (!args.csv.empty()) {
+    std::ostringstream csv;
+    write_comparison_csv(csv, comparison);
+    write_file_atomic(args.csv, csv.str());
+    std::cerr << "imgbench: wrote " << args.csv << '\n';
+  }
+  for (const auto& line : comparison.conditions) {
+    std::cerr << "imgbench: warning: run conditions differ: " << line << '\n';
+  }
+  for (const auto& note : comparison.notes) {
+    std::cerr << "imgbench: " << note << '\n';
+  }
+  for (const auto& name : comparison.failed) {
+    std::cerr << "imgbench: variant " << name << " failed in this run; its metrics are not "
+                                                 "measured\n";
+  }
+  std::cerr << "imgbench: baseline " << comparison.baseline_run << ": "
+            << comparison.count(Verdict::Regressed) << " regressed, "
+            << comparison.count(Verdict::Improved) << " improved, "
+            << comparison.count(Verdict::Accepted) << " accepted, "
+            << comparison.count(Verdict::TooFewSamples) << " too few samples\n";
+
+  if (args.strict && !comparison.conditions.empty()) {
+    std::cerr << "imgbench: --strict: the run conditions differ from the baseline's, so the "
+                 "verdicts are not trusted\n";
+    return {kExitUsage, true};
+  }
+  if (comparison.compared() == 0) {
+    std::cerr << "imgbench: no metric matched: the baseline and this run share no variant with a "
+                 "metric of the policy\n";
+    return {kExitUsage, false};
+  }
+  if (comparison.count(Verdict::Regressed) > 0) {
+    return {kExitRegression, false};
+  }
+  return {comparison.failed.empty() ? kExitOk : kExitMeasurementFailed, false};
+}
+
+// The order check_budgets uses: 1 (a regression or a budget over), then 3 (a variant failed), then
+// 2 (--strict refusal, nothing compared, a budget rule that could not be checked), then 0.
+int combine_check_codes(int budget, int baseline) {
+  for (const int code : {kExitRegression, kExitMeasurementFailed, kExitUsage}) {
+    if (budget == code || baseline == code) {
+      return code;
+    }
+  }
+  return kExitOk;
+}
+
+int do_check(const CheckArgs& args, const std::string& repo_option) {
   const fs::path repo = repo_root_from(repo_option);
   const fs::path current =
-      current_option.empty() ? repo / "results" / "latest" / "results.json" : fs::path(current_option);
-  if (current_option.empty() && !fs::exists(current)) {
+      args.current.empty() ? repo / "results" / "latest" / "results.json" : fs::path(args.current);
+  if (args.current.empty() && !fs::exists(current)) {
     throw Error(current.string() + ": no results yet; run `make compare` (or `imgbench run`) "
                                    "first, or name a results.json with --current");
   }
@@ -269,7 +381,53 @@ int do_check(const std::string& current_option, const std::string& repo_option) 
   std::cerr << "imgbench: check: " << report.over << " rule(s) over budget, " << report.not_measured
             << " not measured, " << report.failed << " variant(s) failed; exit "
             << report.exit_code << '\n';
-  return report.exit_code;
+  if (args.baseline.empty()) {
+    return args.advisory ? kExitOk : report.exit_code;
+  }
+  const BaselineOutcome outcome = compare_with_baseline(args, repo, results);
+  // A --strict refusal is the answer, whatever the budgets say.
+  const int exit_code =
+      outcome.refused ? kExitUsage : combine_check_codes(report.exit_code, outcome.exit_code);
+  if (args.advisory) {
+    std::cerr << "imgbench: --advisory: exit " << exit_code << " becomes 0\n";
+    return kExitOk;
+  }
+  return exit_code;
+}
+
+int do_baseline_promote(const std::string& from_option, const std::string& to_option,
+                        bool reset_accepted, const std::string& repo_option) {
+  const fs::path repo = repo_root_from(repo_option);
+  const fs::path from =
+      from_option.empty() ? repo / "results" / "latest" / "results.json" : fs::path(from_option);
+  if (from_option.empty() && !fs::exists(from)) {
+    throw Error(from.string() + ": no results yet; run `make compare` first, or name a "
+                                "results.json to promote");
+  }
+  const fs::path to = to_option.empty() ? repo / "results" / "baseline.json" : fs::path(to_option);
+  const PromoteOutcome outcome = promote_baseline(from, to, reset_accepted);
+  std::cerr << "imgbench: " << to.string() << " is now run " << outcome.run_id << " ("
+            << outcome.accepted_kept << " accepted regression(s) kept"
+            << (reset_accepted ? ", list reset" : "") << ")\n";
+  return kExitOk;
+}
+
+int do_history(const std::string& file_option, const std::string& repo_option) {
+  const fs::path file = file_option.empty()
+                            ? repo_root_from(repo_option) / "results" / "history.jsonl"
+                            : fs::path(file_option);
+  if (!fs::exists(file)) {
+    throw Error(file.string() + ": no history yet; each run recorded with --record-history adds "
+                                "a line");
+  }
+  const auto points = parse_history(read_text_file(file), file.string());
+  if (points.empty()) {
+    throw Error(file.string() + ": no runs in the history yet");
+  }
+  std::cout << "## History: " << points.size() << " run(s), " << points.front().run_id << " to "
+            << points.back().run_id << "\n\n";
+  write_trend_table(std::cout, trends(points));
+  return kExitOk;
 }
 
 struct ProbeArgs {
@@ -404,7 +562,10 @@ int main(int argc, char** argv) {
       "  imgbench list                       what each variant is and whether it can run here\n"
       "  imgbench report results/latest/results.json\n"
       "  imgbench check                      every variant's budget against the latest run\n"
-      "Exit codes: 0 ok, 1 over budget, 2 bad input or no engine, 3 a variant failed, "
+      "  imgbench check --baseline results/baseline.json\n"
+      "  imgbench baseline promote           make the latest run the baseline\n"
+      "  imgbench history                    trends over results/history.jsonl\n"
+      "Exit codes: 0 ok, 1 a regression or over budget, 2 bad input or no engine, 3 a variant failed, "
       "130 interrupted.");
   std::string repo;
   app.add_option("--repo", repo, "The imgbench repository (default: found above the current folder)");
@@ -484,20 +645,77 @@ int main(int argc, char** argv) {
   report->add_option("--out", report_out, "Folder for the reports (default: next to the file)");
   report->footer("Example:\n  imgbench report results/latest/results.json");
 
-  std::string check_current;
+  CheckArgs check_args;
   auto* check = app.add_subcommand(
-      "check", "Check every variant's budget (variant.json) against a run; exit 1 when one is over");
-  check->add_option("--current", check_current,
+      "check",
+      "Check every variant's budget (variant.json) against a run and, with --baseline, compare "
+      "the run with a baseline; exit 1 on a regression or a budget over");
+  check->add_option("--current", check_args.current,
                     "The run's results.json (default: results/latest/results.json)")
       ->check(CLI::ExistingFile);
+  auto* baseline_option = check->add_option("--baseline", check_args.baseline,
+                    "Also compare the run with this baseline (e.g. results/baseline.json) under "
+                    "the policy; prints a markdown table for a pull-request comment")
+      ->check(CLI::ExistingFile);
+  // These only mean something with a baseline; CLI11 refuses them without one (exit 2).
+  check->add_option("--policy", check_args.policy,
+                    "Regression rules (default: imgbench.policy.json at the repository root)")
+      ->check(CLI::ExistingFile)
+      ->needs(baseline_option);
+  check->add_option("--metrics", check_args.metrics,
+                    "Compare only these policy metrics (comma-separated)")
+      ->delimiter(',')
+      ->needs(baseline_option);
+  check->add_option("--csv", check_args.csv, "Also write the comparison as CSV to this file")
+      ->needs(baseline_option);
+  check->add_flag("--strict", check_args.strict,
+                  "Refuse (exit 2) when the run conditions differ from the baseline's (Docker "
+                  "version, kernel, CPUs, requests, repetitions, via, placement, ...)")
+      ->needs(baseline_option);
+  check->add_flag("--advisory", check_args.advisory,
+                  "Print the same verdicts but exit 0 whatever they are (bad input still exits 2)");
   check->footer(
       "Budgets are the \"budget\" object of each variants/<name>/variant.json: max_size_bytes, "
       "max_compressed_bytes, max_layers, max_shadowed_bytes, min_efficiency (0-1) and non_root.\n"
+      "Baseline rules are in imgbench.policy.json: sizes, layers and efficiency regress past a "
+      "relative and an absolute threshold; latency, ready and build times, memory and rps also "
+      "need a one-sided Mann-Whitney p < alpha over >= 5 repetitions a side.\n"
       "Examples:\n"
       "  imgbench check\n"
       "  imgbench check --current results/runs/20261203T181500Z-3f9a/results.json\n"
-      "Exit codes: 0 every budget met, 1 a rule over budget, 2 a rule could not be checked (or no "
-      "budget at all), 3 a variant with a budget failed in the run.");
+      "  imgbench check --baseline results/baseline.json --csv comparison.csv\n"
+      "  imgbench check --baseline results/baseline.json --metrics size_bytes,layers --advisory\n"
+      "Exit codes: 0 nothing regressed and every budget met, 1 a regression or a rule over "
+      "budget, 2 bad input (file, field, no metric matched, a budget rule that could not be "
+      "checked, or --strict and differing conditions), 3 a variant failed in the run.");
+
+  std::string promote_from;
+  std::string promote_to;
+  bool reset_accepted = false;
+  auto* baseline = app.add_subcommand("baseline", "Manage results/baseline.json");
+  baseline->require_subcommand(1);
+  baseline->footer("Example:\n  imgbench baseline promote --help");
+  auto* promote = baseline->add_subcommand(
+      "promote", "Make a run the baseline: copy it to results/baseline.json atomically, keeping "
+                 "the existing baseline's accepted regressions");
+  promote->add_option("results", promote_from,
+                      "The run's results.json (default: results/latest/results.json)")
+      ->check(CLI::ExistingFile);
+  promote->add_option("--to", promote_to, "The baseline file (default: results/baseline.json)");
+  promote->add_flag("--reset-accepted", reset_accepted,
+                    "Start with an empty accepted list instead of keeping the existing one");
+  promote->footer(
+      "Examples:\n"
+      "  imgbench baseline promote\n"
+      "  imgbench baseline promote results/runs/20261203T181500Z-3f9a/results.json\n"
+      "  make baseline");
+
+  std::string history_file;
+  auto* history = app.add_subcommand(
+      "history", "Trends over results/history.jsonl: first, last, min, max and change of each "
+                 "variant's key metrics");
+  history->add_option("--file", history_file, "The history file (default: results/history.jsonl)");
+  history->footer("Example:\n  imgbench history --file results/history.jsonl");
 
   ProbeArgs probe_args;
   auto* probe = app.add_subcommand(
@@ -560,7 +778,13 @@ int main(int argc, char** argv) {
       return do_report(report_file, report_out);
     }
     if (*check) {
-      return do_check(check_current, repo);
+      return do_check(check_args, repo);
+    }
+    if (*promote) {
+      return do_baseline_promote(promote_from, promote_to, reset_accepted, repo);
+    }
+    if (*history) {
+      return do_history(history_file, repo);
     }
     if (*probe) {
       install_signal_handlers();
