@@ -182,6 +182,46 @@ void write_lifecycle(std::ostream& out, const std::vector<const VariantResult*>&
          "build again with the layer cache.\n\n";
 }
 
+// Latency at zero load, on a reused connection and on a new one per request.
+constexpr Column kLatencyColumns[] = {
+    {"min (µs)", "latency_min_us", 1, 0},      {"p50 (µs)", "latency_p50_us", 1, 0},
+    {"p90 (µs)", "latency_p90_us", 1, 0},      {"p99 (µs)", "latency_p99_us", 1, 0},
+    {"p99.9 (µs)", "latency_p999_us", 1, 0},   {"max (µs)", "latency_max_us", 1, 0},
+    {"cold p50 (µs)", "cold_latency_p50_us", 1, 0}, {"cold p99 (µs)", "cold_latency_p99_us", 1, 0},
+};
+
+void write_latency(std::ostream& out, const std::vector<const VariantResult*>& rows) {
+  const bool any = std::any_of(rows.begin(), rows.end(), [](const VariantResult* v) {
+    return v->metrics.count("latency_p50_us") != 0;
+  });
+  if (!any) {
+    return;
+  }
+  out << "## Latency\n\n| variant |";
+  for (const auto& column : kLatencyColumns) {
+    out << " " << column.header << " |";
+  }
+  out << " p50 cv |\n|---|";
+  for (std::size_t i = 0; i <= std::size(kLatencyColumns); ++i) {
+    out << "--:|";
+  }
+  out << "\n";
+  for (const auto* v : rows) {
+    out << "| " << md(v->name) << " |";
+    for (const auto& column : kLatencyColumns) {
+      out << " " << scaled(*v, column.metric, column.divisor, column.decimals) << " |";
+    }
+    const auto cv = metric(*v, "latency_p50_cv");
+    out << " " << (cv ? fixed(100.0 * *cv, 1) + " %" : std::string(kMissing)) << " |\n";
+  }
+  out << "\nSequential requests, one at a time, timed by Google Benchmark with the harness's own "
+         "clock around each: min to max on one keep-alive connection after the warm-up, each "
+         "percentile the median over repetitions of the repetition's own (max: the largest); "
+         "*p50 cv* is how much the repetitions' p50 differ (stddev ÷ mean). *cold* requests each "
+         "open a new TCP connection, which the harness closes after the answer: what a client "
+         "without connection reuse pays. Path and CPU placement: see Conditions.\n\n";
+}
+
 // The load phases: throughput, latency under load and whether the harness itself was the limit.
 constexpr Column kLoadColumns[] = {
     {"closed rps", "load_rps", 1, 0},
@@ -652,6 +692,7 @@ void write_markdown(std::ostream& out, const Results& results) {
     }
   }
   write_comparison(out, rows);
+  write_latency(out, rows);
   write_lifecycle(out, rows);
   write_load(out, rows);
   write_anatomy(out, rows);

@@ -256,6 +256,32 @@ TEST(Report, TinyShareOfLargestIsShownAsBelowOneTenthPercent) {
   EXPECT_NE(markdown(r).find("| tiny | 0.1 | < 0.1 % |"), std::string::npos) << markdown(r);
 }
 
+TEST(Report, LatencyTableShowsKeepAliveColdAndTheRepetitionsSpread) {
+  Results r;
+  auto v = ok_variant("static", 1e6);
+  v.metrics["latency_min_us"] = 41.2;
+  v.metrics["latency_p50_us"] = 67.4;
+  v.metrics["latency_p90_us"] = 80;
+  v.metrics["latency_p99_us"] = 120.6;
+  v.metrics["latency_p999_us"] = 300;
+  v.metrics["latency_max_us"] = 4100;
+  v.metrics["cold_latency_p50_us"] = 170.6;
+  v.metrics["cold_latency_p99_us"] = 335;
+  v.metrics["latency_p50_cv"] = 0.0234;
+  r.variants.push_back(v);
+  const std::string md = markdown(r);
+  EXPECT_NE(md.find("| static | 41 | 67 | 80 | 121 | 300 | 4100 | 171 | 335 | 2.3 % |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("*cold* requests each open a new TCP connection"), std::string::npos);
+}
+
+TEST(Report, NoLatencyMeansNoLatencyTable) {
+  Results r;
+  r.variants.push_back(ok_variant("static", 1e6));
+  EXPECT_EQ(markdown(r).find("## Latency"), std::string::npos);
+}
+
 TEST(Report, NoMeasuredVariantSaysSoInsteadOfAnEmptyTable) {
   Results r;
   VariantResult v;
