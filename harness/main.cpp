@@ -63,6 +63,7 @@ struct RunArgs {
   double rate_rps = 0;
   int cold_requests = 500;
   std::string out;
+  bool record_history = false;
   bool keep_images = false;
   bool no_anatomy = false;
   bool quiet = false;
@@ -193,6 +194,10 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
   }
   if (args.out.empty()) {
     replace_symlink_atomic(results_dir / "latest", fs::path("runs") / results.run.id);
+  }
+  if (args.record_history) {
+    append_history(results_dir / "history.jsonl", history_line(results));
+    std::cerr << "imgbench: recorded the run in " << (results_dir / "history.jsonl").string() << '\n';
   }
   std::cout << render(results, write_markdown);
   std::cerr << "imgbench: wrote " << out.string()
@@ -620,6 +625,9 @@ int main(int argc, char** argv) {
   run->add_option("--out", run_args.out,
                   "Write the run folder here instead of results/runs/<id> (results/latest is "
                   "then left alone)");
+  run->add_flag("--record-history", run_args.record_history,
+                "Append a summary line of this run to results/history.jsonl (read by `imgbench "
+                "history`); meant for CI on the main branch");
   run->add_flag("--keep-images", run_args.keep_images,
                 "Keep the images built by this run (removed by default to save disk)");
   run->add_flag("--no-anatomy", run_args.no_anatomy,
