@@ -22,44 +22,7 @@ std::size_t rank(Verdict verdict) {
                                   kOrder.begin());
 }
 
-// Inline markdown that renders as the characters it holds. report.cpp has the same rules in its
-// own md(); it is private to a file another change is reworking, so this copy stays until the two
-// can share one helper in text.hpp.
-std::string md(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '\\':
-      case '`':
-      case '*':
-      case '_':
-      case '[':
-      case ']':
-      case '|':
-      case '#':
-      case '~':
-        out += '\\';
-        out += c;
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '\n':
-      case '\r':
-        out += ' ';
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string md(std::string_view text) { return markdown_inline(text); }
 
 std::string csv(std::string_view text) {
   if (text.find_first_of(",\"\r\n") == std::string_view::npos) {

@@ -32,49 +32,7 @@ constexpr std::string_view kMissing = "–";  // en dash: "not measured", never 
 constexpr std::size_t kCreatedByLimit = 80;
 constexpr std::size_t kLargestFilesShown = 5;
 
-// Inline markdown text that renders as the literal characters it holds: no table breaks (| and
-// newlines), no HTML (< > &), no code spans, links, emphasis or headings' closing #.
-std::string md(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    switch (c) {
-      case '\\':
-      case '`':
-      case '*':
-      case '_':
-      case '[':
-      case ']':
-      case '|':
-      case '#':
-      case '~':
-        out += '\\';
-        out += c;
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '\r':
-        out += ' ';
-        if (i + 1 < text.size() && text[i + 1] == '\n') {
-          ++i;  // CRLF is one line break, one space
-        }
-        break;
-      default:
-        // Newlines, tabs and other control bytes would end a table row or start a code block.
-        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
-        break;
-    }
-  }
-  return out;
-}
+std::string md(std::string_view text) { return markdown_inline(text); }
 
 std::string md_or_missing(std::string_view text) {
   return text.empty() ? std::string(kMissing) : md(text);

@@ -36,6 +36,11 @@ namespace imgbench {
 // At most `limit` code points of `text`, never cut inside a UTF-8 sequence; a cut is marked "…".
 [[nodiscard]] std::string truncate_utf8(std::string_view text, std::size_t limit);
 
+// Inline markdown text that renders as the literal characters it holds: no table breaks (| and
+// newlines), no HTML (< > &), no code spans, links, emphasis or headings' closing #. CRLF becomes
+// one space, like any other control byte.
+[[nodiscard]] std::string markdown_inline(std::string_view text);
+
 // Text safe inside XML and HTML, as element content and as a quoted attribute value: & < > " '
 // become entities; control bytes XML 1.0 forbids become spaces (tab, LF and CR are kept) and bytes
 // that are not valid UTF-8 become U+FFFD, so an SVG file never fails to parse whatever it holds.
