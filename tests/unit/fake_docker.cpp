@@ -165,8 +165,16 @@ namespace {
 
 class FakeClient final : public SequentialClient {
  public:
-  FakeClient(const LatencyOptions& options, volatile std::sig_atomic_t* interrupt)
-      : options_(options), interrupt_(interrupt) {}
+  FakeClient(const LatencyOptions& options, volatile std::sig_atomic_t* interrupt,
+             std::vector<std::string>* close_log)
+      : options_(options), interrupt_(interrupt), close_log_(close_log) {}
+  ~FakeClient() override {
+    if (close_log_ != nullptr) {
+      close_log_->push_back("close " + options_.url);
+    }
+  }
+  FakeClient(const FakeClient&) = delete;
+  FakeClient& operator=(const FakeClient&) = delete;
 
   RequestSample get() override {
     ++calls_;
@@ -190,6 +198,7 @@ class FakeClient final : public SequentialClient {
  private:
   LatencyOptions options_;
   volatile std::sig_atomic_t* interrupt_;
+  std::vector<std::string>* close_log_;
   int calls_ = 0;
 };
 
@@ -197,7 +206,7 @@ class FakeClient final : public SequentialClient {
 
 std::unique_ptr<SequentialClient> FakeProbe::open_client(const LatencyOptions& options) {
   (options.fresh_connections ? cold_urls : measured_urls).push_back(options.url);
-  return std::make_unique<FakeClient>(options, interrupt_while_measuring);
+  return std::make_unique<FakeClient>(options, interrupt_while_measuring, close_log);
 }
 
 LoadResult FakeProbe::load(const LoadOptions& options) {

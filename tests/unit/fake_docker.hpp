@@ -72,6 +72,9 @@ class FakeProbe final : public Probe {
   // The URL of every keep-alive client opened, and of every cold (fresh-connection) one.
   std::vector<std::string> measured_urls;
   std::vector<std::string> cold_urls;
+  // When set, every client appends "close <url>" here when it goes away (point it at
+  // FakeDocker::calls to see the order of closes and container stops).
+  std::vector<std::string>* close_log = nullptr;
 
   ReadyResult wait_ready(const ReadyOptions& options,
                          std::chrono::steady_clock::time_point t0) override;

@@ -257,6 +257,22 @@ TEST_F(RunnerTest, ColdRequestsOpenAConnectionEachAndAreReportedApart) {
   EXPECT_EQ(r.metrics.at("cold_reused"), 0);
 }
 
+TEST_F(RunnerTest, TheKeepAliveConnectionIsClosedBeforeTheContainerIsStopped) {
+  // Left open through stop and removal, it delayed the next container on the same address.
+  probe.close_log = &docker.calls;
+  auto options = make_options();
+  options.run.parameters.cold_requests = 0;
+  (void)runner.run({make_variant("a")}, options);
+  const auto& calls = docker.calls;
+  const auto close = std::find(calls.begin(), calls.end(), "close http://ip-of-a:8080/healthz");
+  const auto stop = std::find_if(calls.begin(), calls.end(), [](const std::string& c) {
+    return c.rfind("stop ", 0) == 0;
+  });
+  ASSERT_NE(close, calls.end());
+  ASSERT_NE(stop, calls.end());
+  EXPECT_LT(close, stop);
+}
+
 TEST_F(RunnerTest, NoColdRequestsMeansNoColdMetrics) {
   auto options = make_options();
   options.run.parameters.cold_requests = 0;
