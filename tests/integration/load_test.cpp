@@ -356,5 +356,19 @@ TEST(RunLoadAgainstStallingServer, ClosedLoopShowsTheStallOnlyInTheFewStalledReq
   EXPECT_LT(2 * result.latency_us.percentile(0.99), result.latency_us.max());
 }
 
+// The scenario of issue 3: a service that stalls for 100 ms once a second. The same server
+// measured both ways: a closed loop barely notices (a handful of requests were in flight), a
+// fixed-rate client sees every request that was due during the stall wait for it.
+TEST(RunLoadAgainstStallingServer, OpenLoopP99IsFarAboveClosedLoopP99ForTheSameStalls) {
+  const StallingServer server(100ms, 1000ms);
+  const LoadResult closed = run_load(load_options(url(server.port(), "/"), 4, 2500ms));
+  const LoadResult open = run_load(load_options(url(server.port(), "/"), 4, 2500ms, 1000));
+  print_fyi("stall 100 ms a second, closed loop", closed);
+  print_fyi("stall 100 ms a second, open loop at 1000 rps", open);
+  ASSERT_GE(server.stalls(), 3);
+  EXPECT_EQ(closed.errors + open.errors, 0U);
+  EXPECT_GT(open.latency_us.percentile(0.99), 5 * closed.latency_us.percentile(0.99));
+}
+
 }  // namespace
 }  // namespace imgbench
