@@ -239,6 +239,10 @@ json parse_object(std::string_view text, const std::string& what) {
     root = json::parse(body);
   } catch (const json::parse_error& e) {
     throw Error(what + ": not JSON: " + e.what());
+  } catch (const json::out_of_range& e) {
+    // Valid JSON that a double cannot hold ("Size": 1e400): the parser throws out_of_range 406,
+    // not parse_error, and it must not escape as a foreign exception without the command's name.
+    throw Error(what + ": a number out of range: " + e.what());
   }
   if (!root.is_object()) {
     throw Error(what + ": expected a JSON object, got " + root.type_name());

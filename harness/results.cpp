@@ -664,9 +664,10 @@ Results load_results(const fs::path& file) {
   json parsed;
   try {
     parsed = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // what() is "[json.exception.parse_error.101] parse error at line 3, column 5: …"; the
-    // bracketed id means nothing to a user.
+  } catch (const json::exception& e) {
+    // parse_error, or out_of_range for a number no double holds (1e400). what() is
+    // "[json.exception.parse_error.101] parse error at line 3, column 5: …"; the bracketed id
+    // means nothing to a user.
     std::string message = e.what();
     const auto pos = message.find("] ");
     if (message.starts_with("[json.") && pos != std::string::npos) {

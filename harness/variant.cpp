@@ -211,6 +211,15 @@ json parse_json(std::string_view text, const std::string& file) {
       detail = "byte " + std::to_string(e.byte) + ": " + detail;
     }
     throw Error(file + ": invalid JSON at " + detail);
+  } catch (const json::out_of_range& e) {
+    // A number no double can hold ("port": 9e999) is thrown as out_of_range 406, without a
+    // position; it must still name the file, as every other problem with it does.
+    std::string detail = e.what();
+    const auto end_of_id = detail.find("] ");
+    if (end_of_id != std::string::npos) {
+      detail.erase(0, end_of_id + 2);
+    }
+    throw Error(file + ": invalid JSON: " + detail);
   }
   Problems problems(file);
   for (const auto& field : duplicates.repeated()) {

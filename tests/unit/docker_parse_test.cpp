@@ -108,6 +108,14 @@ TEST(ParseImageInspect, NotJsonNamesTheCommand) {
   EXPECT_THAT(message, HasSubstr("not JSON"));
 }
 
+// Found by docker_fuzz (tests/fixtures/fuzz/docker_fuzz/): valid JSON whose number no double
+// holds made nlohmann throw out_of_range, which escaped instead of an Error naming the command.
+TEST(ParseImageInspect, NumberBeyondDoubleRangeNamesTheCommand) {
+  const std::string message = error_of([] { return parse_image_inspect(R"({"Size": 1e400})"); });
+  EXPECT_THAT(message, HasSubstr("docker image inspect: a number out of range:"));
+  EXPECT_THAT(message, HasSubstr("1e400"));
+}
+
 TEST(ParseImageInspect, EmptyOutputIsAnError) {
   EXPECT_THAT(error_of([] { return parse_image_inspect("\n"); }), HasSubstr("empty output"));
 }

@@ -519,6 +519,16 @@ TEST(Results, LoadingATruncatedFileNamesTheFileAndPosition) {
   EXPECT_PRED2(contains, message, "unexpected end of input");
 }
 
+// nlohmann throws out_of_range, not parse_error, for a number no double holds: the hole that
+// docker_fuzz and variant_fuzz found in their parsers was here too.
+TEST(Results, LoadingANumberBeyondDoubleRangeNamesTheFile) {
+  const TempDir dir;
+  const fs::path file = dir.path() / "results.json";
+  write_text(file, "{\"schema_version\": 1, \"run\": {\"cpus\": 1e400}}\n");
+  EXPECT_EQ(error_of([&] { (void)load_results(file); }),
+            file.string() + ": not valid JSON: number overflow parsing '1e400'");
+}
+
 TEST(Results, LoadingAnotherSchemaVersionNamesTheFile) {
   const fs::path file = kFixtures / "schema_version_2.json";
   EXPECT_EQ(error_of([&] { (void)load_results(file); }),

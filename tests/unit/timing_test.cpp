@@ -110,7 +110,9 @@ TEST(RepetitionTimer, ErrorRunsAreKeptButLeftOutOfTheAggregates) {
   ASSERT_EQ(timer.runs("a").size(), 3U);
   EXPECT_TRUE(timer.runs("a")[1].error_occurred);
   EXPECT_EQ(timer.runs("a")[1].error_message, "the container exited");
-  const auto* mean = find_aggregate(timer.aggregates("a"), "mean");
+  // Held in a variable: find_aggregate points into the vector, which must outlive `mean`.
+  const auto aggregates = timer.aggregates("a");
+  const auto* mean = find_aggregate(aggregates, "mean");
   ASSERT_NE(mean, nullptr);
   EXPECT_DOUBLE_EQ(*counter(*mean, "latency_p50_us"), 20.0);  // (10 + 30) / 2
   EXPECT_EQ(mean->repetitions, 2);

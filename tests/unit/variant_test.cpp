@@ -373,6 +373,16 @@ TEST(ParseVariant, BadJsonNamesTheFileAndThePosition) {
   EXPECT_EQ(message.find("[json.exception"), std::string::npos) << message;
 }
 
+// Found by variant_fuzz (tests/fixtures/fuzz/variant_fuzz/): nlohmann throws out_of_range, not
+// parse_error, for a number no double holds, and it escaped without the file's name.
+TEST(ParseVariant, NumberBeyondDoubleRangeNamesTheFile) {
+  const std::string message = parse_error(with_description(R"("port": 9e999)"), "x");
+  EXPECT_NE(message.find("variants/x/variant.json: invalid JSON: number overflow parsing '9e999'"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("[json.exception"), std::string::npos) << message;
+}
+
 TEST(ParseVariant, TopLevelMustBeAnObject) {
   const std::string message = parse_error(R"(["description"])", "x");
   EXPECT_NE(message.find("variants/x/variant.json: expected a JSON object at the top level, "
