@@ -147,6 +147,11 @@ std::string starter_variant_json(const std::string& name, const DockerfileFacts&
   out["health_path"] = "/healthz";
   out["expect_status"] = 200;
   out["requires_images"] = facts.base_images;
+  // Only imgbench/* bases are made here (`make bases`); any other must come from somewhere, and
+  // with this set `imgbench run` pulls it when it is missing (and uses it as is when present).
+  out["requires_registry"] =
+      std::any_of(facts.base_images.begin(), facts.base_images.end(),
+                  [](const std::string& image) { return image.rfind("imgbench/", 0) != 0; });
   out["tags"] = nlohmann::ordered_json::array();
   return out.dump(2) + "\n";
 }

@@ -22,7 +22,7 @@ struct DockerfileFacts {
 
 // The starter file's text (2-space JSON, newline-terminated): description, context, port
 // (8080 when the Dockerfile names none), health_path /healthz, expect_status 200,
-// requires_images, tags [].
+// requires_images, requires_registry (true when a base is not one of imgbench/*), tags [].
 [[nodiscard]] std::string starter_variant_json(const std::string& name, const DockerfileFacts& facts,
                                                const std::string& context);
 

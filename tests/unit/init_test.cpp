@@ -96,8 +96,12 @@ TEST(StarterVariantJson, DefaultsThePortTo8080AndListsTheBases) {
             "  \"requires_images\": [\n"
             "    \"imgbench/debian:bookworm-slim\"\n"
             "  ],\n"
+            "  \"requires_registry\": false,\n"
             "  \"tags\": []\n"
             "}\n");
+  facts.base_images.push_back("python:3.12-slim");
+  EXPECT_NE(starter_variant_json("mine", facts, ".").find("\"requires_registry\": true"),
+            std::string::npos);
 }
 
 TEST(InitVariant, InARepositoryWritesContextOfTheRepositoryAndTheParserLoadsIt) {
