@@ -2,15 +2,23 @@
 // errors into a message and an exit code.
 #include <CLI/CLI.hpp>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <mutex>
 #include <sstream>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "charts.hpp"
@@ -21,8 +29,10 @@
 #include "history.hpp"
 #include "host.hpp"
 #include "html.hpp"
+#include "init.hpp"
 #include "policy.hpp"
 #include "probe.hpp"
+#include "progress.hpp"
 #include "regress.hpp"
 #include "regress_report.hpp"
 #include "report.hpp"
@@ -67,6 +77,8 @@ struct RunArgs {
   bool keep_images = false;
   bool no_anatomy = false;
   bool quiet = false;
+  std::string format = "markdown";
+  std::string color = "auto";
 };
 
 fs::path repo_root_from(const std::string& repo_option) {
@@ -106,22 +118,83 @@ void write_run_folder(const fs::path& dir, const Results& results) {
   write_charts_and_html(dir, results);
 }
 
-ProgressSink stderr_progress(bool quiet) {
-  const auto start = std::chrono::steady_clock::now();
-  return [start, quiet](const ProgressEvent& event) {
-    if (quiet && event.stage != "failed" && event.stage != "skipped") {
+// Columns of the terminal on stderr; 80 when it does not say.
+int terminal_columns() {
+  winsize size{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+    return size.ws_col;
+  }
+  return 80;
+}
+
+// The runner's events on stderr through a ProgressDisplay. Live, a thread of its own redraws about
+// once a second so the clocks move during a long build; the mutex serialises it with the runner's
+// thread. The thread starts before the runner pins its own thread, so it is not on the harness CPU.
+class StderrProgress {
+ public:
+  StderrProgress(const DisplayOptions& options, const std::vector<Variant>& variants)
+      : display_(std::cerr, options) {
+    if (!options.live) {
       return;
     }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::ostringstream line;
-    line << '[' << std::fixed << std::setprecision(1) << std::setw(6) << seconds << "s] "
-         << event.variant << ": " << event.stage;
-    if (!event.detail.empty()) {
-      line << " — " << event.detail;
+    for (const auto& v : variants) {
+      display_.add_variant(v.name);
     }
-    std::cerr << line.str() << '\n';
-  };
+    ticker_ = std::jthread([this](const std::stop_token& token) {
+      std::unique_lock lock(mutex_);
+      while (!token.stop_requested()) {
+        (void)wake_.wait_for(lock, token, std::chrono::seconds(1), [] { return false; });
+        if (!token.stop_requested()) {
+          display_.tick(elapsed());
+        }
+      }
+    });
+  }
+  StderrProgress(const StderrProgress&) = delete;
+  StderrProgress& operator=(const StderrProgress&) = delete;
+  ~StderrProgress() { stop(); }
+
+  ProgressSink sink() {
+    return [this](const ProgressEvent& event) {
+      const std::lock_guard lock(mutex_);
+      display_.on_event(event, elapsed());
+    };
+  }
+  // The last redraw; after it the cursor is below the block and stderr is plain text again.
+  void finish() {
+    stop();
+    display_.finish(elapsed());
+  }
+
+ private:
+  std::chrono::milliseconds elapsed() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start_);
+  }
+  void stop() {
+    if (ticker_.joinable()) {
+      ticker_.request_stop();
+      ticker_.join();
+    }
+  }
+
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  ProgressDisplay display_;
+  std::jthread ticker_;  // last: stopped before what it uses goes
+};
+
+DisplayOptions display_options(const RunArgs& args) {
+  const bool tty = isatty(STDERR_FILENO) == 1;
+  DisplayOptions display;
+  display.live = use_live_display(tty, args.quiet, std::getenv("TERM"));
+  // --quiet asks for plain lines, so auto colours only the live display; always still colours.
+  display.color =
+      use_color(parse_color_mode(args.color), tty && !args.quiet, std::getenv("NO_COLOR"));
+  display.quiet = args.quiet;
+  display.width = terminal_columns();
+  return display;
 }
 
 // cross: the container on CPU 0 and the measuring thread on CPU 1, so neither waits for the other's
@@ -173,13 +246,19 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
   options.keep_images = args.keep_images;
   options.anatomy = !args.no_anatomy;
   options.cancel = &g_interrupted;
+  const DisplayOptions display = display_options(args);
+  if (display.live) {
+    options.progress_every = std::chrono::milliseconds(100);  // the latency loop's bar
+  }
 
   DockerCli docker("docker", &g_interrupted);
   CurlProbe probe;
-  Runner runner(docker, probe, stderr_progress(args.quiet));
   std::cerr << "imgbench: run " << options.run.id << ", " << variants.size() << " variant(s), "
             << args.repetitions << " repetition(s) of " << args.requests << " requests\n";
+  StderrProgress progress(display, variants);
+  Runner runner(docker, probe, progress.sink());
   Results results = runner.run(variants, options);
+  progress.finish();
   if (runner.interrupted()) {
     std::cerr << "imgbench: interrupted; containers removed, no results written, "
                  "previous results left as they were\n";
@@ -199,7 +278,9 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
     append_history(results_dir / "history.jsonl", history_line(results));
     std::cerr << "imgbench: recorded the run in " << (results_dir / "history.jsonl").string() << '\n';
   }
-  std::cout << render(results, write_markdown);
+  // stdout is data for scripts: the report, or with --format json the results.json text itself.
+  std::cout << (args.format == "json" ? to_json(results).dump(2) + "\n"
+                                      : render(results, write_markdown));
   std::cerr << "imgbench: wrote " << out.string()
             << "/{results.json,results.csv,report.md,report.html,charts/,benchmark.json}\n";
 
@@ -213,9 +294,52 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
   return exit_code;
 }
 
+// Whether a variant can run here, as far as the engine can tell without building anything: its
+// required images present ("yes"), missing ("no"), or to be pulled by `run` ("maybe").
+struct Availability {
+  std::string here;
+  std::string why;  // empty for "yes"
+};
+
+Availability availability(const Variant& v, DockerCli& docker, bool engine) {
+  if (!engine) {
+    return {"unknown", "no engine to ask (see the message above)"};
+  }
+  std::vector<std::string> missing;
+  try {
+    for (const auto& image : v.requires_images) {
+      if (!docker.inspect_image(image)) {
+        missing.push_back(image);
+      }
+    }
+  } catch (const Error& e) {
+    return {"unknown", e.what()};
+  }
+  if (missing.empty()) {
+    return {"yes", ""};
+  }
+  const std::string images = join(missing, ", ");
+  if (v.requires_registry) {
+    return {"maybe", "needs " + images + " from a registry: `imgbench run` tries docker pull and "
+                     "skips the variant when it fails"};
+  }
+  const bool ours = std::all_of(missing.begin(), missing.end(), [](const std::string& image) {
+    return image.rfind("imgbench/", 0) == 0;
+  });
+  return {"no", images + " missing here; " +
+                    (ours ? std::string("make it with `make bases`")
+                          : std::string("pull or build it first (requires_registry is false, so "
+                                        "`imgbench run` will not pull it)"))};
+}
+
 int do_list(const std::string& repo_option) {
   const fs::path repo = repo_root_from(repo_option);
   const auto variants = discover_variants(repo / "variants", repo);
+  if (variants.empty()) {
+    std::cerr << "imgbench: no variants in " << (repo / "variants").string()
+              << "; start one with `imgbench init variants/<name>`\n";
+    return kExitOk;
+  }
   DockerCli docker;
   bool engine = true;
   try {
@@ -224,22 +348,56 @@ int do_list(const std::string& repo_option) {
     engine = false;
     std::cerr << "imgbench: " << e.what() << '\n';
   }
+  std::size_t name_width = std::string_view("VARIANT").size();
+  std::size_t tags_width = std::string_view("TAGS").size();
+  std::vector<std::string> tags;
   for (const auto& v : variants) {
-    std::string here = "yes";
-    if (!engine) {
-      here = "unknown (no engine)";
-    } else {
-      for (const auto& image : v.requires_images) {
-        if (!docker.inspect_image(image)) {
-          here = v.requires_registry ? "no: needs " + image + " from a registry"
-                                     : "no: " + image + " missing (make bases)";
-          break;
-        }
-      }
+    tags.push_back(v.tags.empty() ? "-" : join(v.tags, ","));
+    name_width = std::max(name_width, v.name.size());
+    tags_width = std::max(tags_width, tags.back().size());
+  }
+  constexpr int kHereWidth = 9;  // "RUNS HERE"
+  const auto width = static_cast<int>(name_width);
+  std::cout << std::left << std::setw(width) << "VARIANT" << "  " << std::setw(kHereWidth)
+            << "RUNS HERE" << "  " << std::setw(static_cast<int>(tags_width)) << "TAGS"
+            << "  DESCRIPTION\n";
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    const auto& v = variants[i];
+    const Availability a = availability(v, docker, engine);
+    std::cout << std::setw(width) << v.name << "  " << std::setw(kHereWidth) << a.here << "  "
+              << std::setw(static_cast<int>(tags_width)) << tags[i] << "  " << v.description
+              << '\n';
+    if (!a.why.empty()) {
+      std::cout << std::string(name_width + 2, ' ') << "why: " << a.why << '\n';
     }
-    const std::string tags = join(v.tags, ",");
-    std::cout << std::left << std::setw(28) << v.name << ' ' << v.description << "\n    runs here: "
-              << here << (tags.empty() ? "" : "; tags: " + tags) << '\n';
+  }
+  return kExitOk;
+}
+
+// Writes DIR/variant.json (on stdout too) and says where each field came from and what to do next.
+int do_init(const std::string& dir, bool force) {
+  const InitResult r = init_variant(dir, force);
+  std::cout << r.text;
+  std::cerr << "imgbench: wrote " << r.file.string() << ": port "
+            << (r.facts.port ? std::to_string(*r.facts.port) + " from EXPOSE"
+                             : std::string("8080 (no EXPOSE in the final stage)"))
+            << ", requires_images "
+            << (r.facts.base_images.empty() ? std::string("empty (no FROM image but scratch or a stage)")
+                                            : "from FROM: " + join(r.facts.base_images, ", "))
+            << ", context \"" << r.context << "\"\n";
+  for (const auto& image : r.facts.unresolved) {
+    std::cerr << "imgbench: FROM " << image << " uses a build argument; add the image it names to "
+                                               "requires_images by hand\n";
+  }
+  if (r.in_repository) {
+    std::cerr << "next: edit the description (and health_path, if it is not /healthz), then\n"
+              << "  imgbench list\n"
+              << "  imgbench run --variants " << r.name << '\n';
+  } else {
+    std::cerr << "next: edit the description; `imgbench run` measures the variants/<name>/ folders "
+                 "of a repository, so move the folder there (with context \"../..\" if the "
+                 "Dockerfile copies from the repository), then\n"
+              << "  imgbench run --variants " << r.name << '\n';
   }
   return kExitOk;
 }
@@ -561,17 +719,18 @@ int main(int argc, char** argv) {
       "container and times its health endpoint, then writes comparison tables."};
   app.require_subcommand(1);
   app.footer(
+      "Exit codes: 0 ok, 1 a regression or over budget, 2 bad input or no engine, 3 a variant failed, "
+      "130 interrupted.\n"
       "Examples:\n"
       "  imgbench run                        measure every variant in variants/\n"
       "  imgbench run --variants static,slim --requests 2000\n"
       "  imgbench list                       what each variant is and whether it can run here\n"
+      "  imgbench init variants/myservice    a starter variant.json next to its Dockerfile\n"
       "  imgbench report results/latest/results.json\n"
       "  imgbench check                      every variant's budget against the latest run\n"
       "  imgbench check --baseline results/baseline.json\n"
       "  imgbench baseline promote           make the latest run the baseline\n"
-      "  imgbench history                    trends over results/history.jsonl\n"
-      "Exit codes: 0 ok, 1 a regression or over budget, 2 bad input or no engine, 3 a variant failed, "
-      "130 interrupted.");
+      "  imgbench history                    trends over results/history.jsonl");
   std::string repo;
   app.add_option("--repo", repo, "The imgbench repository (default: found above the current folder)");
 
@@ -633,15 +792,45 @@ int main(int argc, char** argv) {
   run->add_flag("--no-anatomy", run_args.no_anatomy,
                 "Skip the analysis of each image's docker save stream (layers, shadowed and "
                 "compressed bytes, shell, user)");
-  run->add_flag("-q,--quiet", run_args.quiet, "Only failures and skips on stderr");
+  run->add_flag("-q,--quiet", run_args.quiet,
+                "Only failures and skips on stderr, as plain lines (no live display)");
+  run->add_option("--format", run_args.format,
+                  "What stdout gets: the markdown report or results.json (the run folder is "
+                  "written either way)")
+      ->check(CLI::IsMember({"markdown", "json"}))
+      ->capture_default_str();
+  run->add_option("--color", run_args.color,
+                  "Colour the stages failed, skipped and done on stderr: auto (on a terminal "
+                  "without --quiet, unless NO_COLOR is set), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
   run->footer(
+      "On a terminal, stderr shows one live line a variant (stage, time, a bar during the latency "
+      "loop); otherwise, or with --quiet, one timestamped line a stage.\n"
       "Examples:\n"
       "  imgbench run\n"
       "  imgbench run --variants static,multistage --requests 20000 --repetitions 5\n"
       "  imgbench run --connections 32 --duration 10 --rate 2000\n"
+      "  imgbench run --variants static --format json | jq '.variants[0].metrics'\n"
       "  make compare ARGS=\"--requests 200\"");
 
-  auto* list = app.add_subcommand("list", "List the variants and whether each can run here");
+  auto* list = app.add_subcommand(
+      "list", "List the variants: description, tags and whether each can run here (and why not)");
+  list->footer("Example:\n  imgbench list");
+
+  std::string init_dir;
+  bool init_force = false;
+  auto* init = app.add_subcommand(
+      "init", "Write a starter DIR/variant.json next to DIR/Dockerfile: the port from EXPOSE, "
+              "requires_images from FROM");
+  init->add_option("dir", init_dir, "The variant's folder, holding its Dockerfile")->required();
+  init->add_flag("--force", init_force, "Overwrite an existing variant.json");
+  init->footer(
+      "context is \"../..\" (the repository) when DIR is variants/<name> of an imgbench "
+      "repository, else \".\".\n"
+      "Examples:\n"
+      "  imgbench init variants/myservice\n"
+      "  imgbench init variants/myservice --force");
 
   std::string report_file;
   std::string report_out;
@@ -688,21 +877,21 @@ int main(int argc, char** argv) {
       "Baseline rules are in imgbench.policy.json: sizes, layers and efficiency regress past a "
       "relative and an absolute threshold; latency, ready and build times, memory and rps also "
       "need a one-sided Mann-Whitney p < alpha over >= 5 repetitions a side.\n"
+      "Exit codes: 0 nothing regressed and every budget met, 1 a regression or a rule over "
+      "budget, 2 bad input (file, field, no metric matched, a budget rule that could not be "
+      "checked, or --strict and differing conditions), 3 a variant failed in the run.\n"
       "Examples:\n"
       "  imgbench check\n"
       "  imgbench check --current results/runs/20261203T181500Z-3f9a/results.json\n"
       "  imgbench check --baseline results/baseline.json --csv comparison.csv\n"
-      "  imgbench check --baseline results/baseline.json --metrics size_bytes,layers --advisory\n"
-      "Exit codes: 0 nothing regressed and every budget met, 1 a regression or a rule over "
-      "budget, 2 bad input (file, field, no metric matched, a budget rule that could not be "
-      "checked, or --strict and differing conditions), 3 a variant failed in the run.");
+      "  imgbench check --baseline results/baseline.json --metrics size_bytes,layers --advisory");
 
   std::string promote_from;
   std::string promote_to;
   bool reset_accepted = false;
   auto* baseline = app.add_subcommand("baseline", "Manage results/baseline.json");
   baseline->require_subcommand(1);
-  baseline->footer("Example:\n  imgbench baseline promote --help");
+  baseline->footer("Example:\n  imgbench baseline promote");
   auto* promote = baseline->add_subcommand(
       "promote", "Make a run the baseline: copy it to results/baseline.json atomically, keeping "
                  "the existing baseline's accepted regressions");
@@ -758,13 +947,14 @@ int main(int argc, char** argv) {
   probe->footer(
       "Prints one JSON object: latency_us (min, p50, p90, p99, p999, max, mean, stddev), errors, "
       "reconnects and, when asked for, cold_latency_us, load and open.\n"
-      "Example:\n"
-      "  imgbench probe http://172.17.0.2:8080/healthz --requests 20000 --duration 5 --cpu 1\n"
       "Exit codes: 0 every sequential request answered 200, 2 bad input, 3 some did not, 130 "
-      "interrupted.");
+      "interrupted.\n"
+      "Example:\n"
+      "  imgbench probe http://172.17.0.2:8080/healthz --requests 20000 --duration 5 --cpu 1");
 
   auto* clean = app.add_subcommand(
       "clean", "Remove containers that interrupted or crashed runs left (found by label)");
+  clean->footer("Example:\n  imgbench clean");
 
   try {
     app.parse(argc, argv);
@@ -781,6 +971,9 @@ int main(int argc, char** argv) {
     }
     if (*list) {
       return do_list(repo);
+    }
+    if (*init) {
+      return do_init(init_dir, init_force);
     }
     if (*report) {
       return do_report(report_file, report_out);

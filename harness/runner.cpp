@@ -574,8 +574,6 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       w.add("mem_idle_bytes", static_cast<double>(mem->mem_usage_bytes));
     }
 
-    emit(v.name, "measuring",
-         std::to_string(params.requests) + " requests to " + url + ", " + rep_text);
     LatencyOptions latency_options;
     latency_options.url = url;
     latency_options.expect_status = v.expect_status;
@@ -586,14 +584,23 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     // stop` and removal, its closing handshake would go to a container that is gone, and the next
     // container, given the same address, was seen to answer its readiness polls ~800 ms late.
     auto client = probe_.open_client(latency_options);
+    if (params.warmup > 0) {
+      emit(v.name, "warming", std::to_string(params.warmup) + " requests, discarded, " + rep_text);
+    }
     if (!warm_up(*client, latency_options)) {
       return cut_short();
     }
+    emit(v.name, "measuring",
+         std::to_string(params.requests) + " requests to " + url + ", " + rep_text);
     // The timed loop: one request an iteration, its time from the harness's own clock around it.
     std::vector<double> latency_us;
     latency_us.reserve(static_cast<std::size_t>(params.requests));
     int errors = 0;
     int reconnects = 0;
+    const auto progress_every = options.progress_every;
+    const std::string of_requests = "/" + std::to_string(params.requests);
+    auto last_progress = Clock::now();
+    std::int64_t sent = 0;
     for (auto _ : state) {
       if (cancelled(options.cancel)) {
         cut_short();
@@ -608,6 +615,15 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
         latency_us.push_back(std::chrono::duration<double, std::micro>(sample.elapsed).count());
       } else {
         ++errors;
+      }
+      // After SetIterationTime, so outside the measured time: a clock read every 256 requests and
+      // an event at most every progress_every.
+      if (progress_every.count() > 0 && (++sent & 0xFF) == 0) {
+        const auto now = Clock::now();
+        if (now - last_progress >= progress_every) {
+          last_progress = now;
+          emit(v.name, "progress", std::to_string(sent) + of_requests);
+        }
       }
     }
     client.reset();

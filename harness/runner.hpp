@@ -21,12 +21,17 @@ struct RunnerOptions {
   bool keep_images = false;
   bool anatomy = true;  // analyse each image's `docker save` stream (layers, waste, compressed size)
   const volatile std::sig_atomic_t* cancel = nullptr;
+  // Above zero: "progress" events ("4000/10000") from the latency loop, at most this often, for a
+  // live display. Zero (the default): none, so a plain log stays one line a stage.
+  std::chrono::milliseconds progress_every{0};
 };
 
 // A progress line for stderr: which variant, which stage, free text.
 struct ProgressEvent {
   std::string variant;
-  std::string stage;  // building, inspecting, starting, ready, measuring, stopping, done, failed, skipped
+  // building, analysing, built, starting, ready, warming, measuring, load, stopping, done, failed,
+  // skipped, warning (variant empty or not) and, with RunnerOptions::progress_every, progress.
+  std::string stage;
   std::string detail;
 };
 using ProgressSink = std::function<void(const ProgressEvent&)>;

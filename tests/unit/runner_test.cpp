@@ -81,6 +81,21 @@ TEST_F(RunnerTest, MeasuredVariantGetsImageAndLatencyMetrics) {
   EXPECT_EQ(results.run.builder, "legacy");
 }
 
+TEST_F(RunnerTest, WarmingComesBeforeMeasuringAndThereIsNoProgressUnlessAsked) {
+  (void)runner.run({make_variant("static")}, make_options());
+  std::vector<std::string> stages;
+  for (const auto& e : events) {
+    if (e.variant == "static") {
+      stages.push_back(e.stage);
+    }
+  }
+  const auto warming = std::find(stages.begin(), stages.end(), "warming");
+  const auto measuring = std::find(stages.begin(), stages.end(), "measuring");
+  ASSERT_NE(warming, stages.end());
+  EXPECT_LT(warming, measuring);
+  EXPECT_EQ(std::find(stages.begin(), stages.end(), "progress"), stages.end());
+}
+
 TEST_F(RunnerTest, MeasuresTheContainerAddressNotAPublishedPort) {
   (void)runner.run({make_variant("static")}, make_options());
   ASSERT_EQ(probe.measured_urls.size(), 1U);
