@@ -749,7 +749,8 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand(
       "check",
       "Check every variant's budget (variant.json) against a run and, with --baseline, compare "
-      "the run with a baseline; exit 1 on a regression or a budget over");
+      "the run with a baseline, or, with --against REV, measure REV and the working tree in one "
+      "run and compare the two; exit 1 on a regression or a budget over");
   auto* current_option = check->add_option("--current", check_args.current,
                     "The run's results.json (default: results/latest/results.json)")
       ->check(CLI::ExistingFile);
