@@ -15,14 +15,16 @@
 #include <iomanip>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "charts.hpp"
+#include "against.hpp"
 #include "baseline.hpp"
+#include "charts.hpp"
 #include "check.hpp"
 #include "docker_cli.hpp"
 #include "error.hpp"
@@ -217,16 +219,8 @@ void apply_placement(const std::string& placement, int cpus, RunParameters& para
   }
 }
 
-int do_run(const RunArgs& args, const std::string& repo_option) {
-  const fs::path repo = repo_root_from(repo_option);
-  auto variants = discover_variants(repo / "variants", repo);
-  if (!args.variants.empty()) {
-    variants = select_variants(variants, args.variants);
-  }
-  if (variants.empty()) {
-    throw Error("no variants found in " + (repo / "variants").string());
-  }
-
+// A run's conditions and parameters from the command line; engine facts are the runner's.
+RunnerOptions runner_options(const RunArgs& args, const fs::path& repo) {
   RunnerOptions options;
   options.run.id = make_run_id();
   options.run.started_utc = utc_now_rfc3339();
@@ -246,11 +240,24 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
   options.keep_images = args.keep_images;
   options.anatomy = !args.no_anatomy;
   options.cancel = &g_interrupted;
+  return options;
+}
+
+int do_run(const RunArgs& args, const std::string& repo_option) {
+  const fs::path repo = repo_root_from(repo_option);
+  auto variants = discover_variants(repo / "variants", repo);
+  if (!args.variants.empty()) {
+    variants = select_variants(variants, args.variants);
+  }
+  if (variants.empty()) {
+    throw Error("no variants found in " + (repo / "variants").string());
+  }
+
+  RunnerOptions options = runner_options(args, repo);
   const DisplayOptions display = display_options(args);
   if (display.live) {
     options.progress_every = std::chrono::milliseconds(100);  // the latency loop's bar
   }
-
   DockerCli docker("docker", &g_interrupted);
   CurlProbe probe;
   std::cerr << "imgbench: run " << options.run.id << ", " << variants.size() << " variant(s), "
@@ -417,6 +424,8 @@ int do_report(const std::string& file, const std::string& out_option) {
 struct CheckArgs {
   std::string current;
   std::string baseline;
+  std::optional<std::string> against;  // REV: its variants beside the working tree's, one run
+  RunArgs run;                         // the run --against makes
   std::string policy;
   std::string csv;
   std::vector<std::string> metrics;
@@ -464,8 +473,8 @@ struct BaselineOutcome {
 // The baseline half of `check`: prints the comparison and returns its exit code (before
 // --advisory): 2 when --strict meets differing conditions (refused) or nothing could be compared,
 // else 1 on a regression, else 3 when a variant failed in the run, else 0.
-BaselineOutcome compare_with_baseline(const CheckArgs& args, const fs::path& repo, const Results& current) {
-  const Baseline baseline = load_baseline(args.baseline);
+BaselineOutcome compare_with_baseline(const CheckArgs& args, const fs::path& repo,
+                                      const Baseline& baseline, const Results& current) {
   const Policy policy = select_metrics(load_policy(args.policy, repo), args.metrics);
   const Comparison comparison = compare(baseline.results, current, policy, baseline.accepted);
 
@@ -520,16 +529,10 @@ int combine_check_codes(int budget, int baseline) {
   return kExitOk;
 }
 
-int do_check(const CheckArgs& args, const std::string& repo_option) {
-  const fs::path repo = repo_root_from(repo_option);
-  const fs::path current =
-      args.current.empty() ? repo / "results" / "latest" / "results.json" : fs::path(args.current);
-  if (args.current.empty() && !fs::exists(current)) {
-    throw Error(current.string() + ": no results yet; run `make compare` (or `imgbench run`) "
-                                   "first, or name a results.json with --current");
-  }
-  const Results results = load_results(current);
-  const auto variants = discover_variants(repo / "variants", repo);
+// Budgets of `results` under `variants`, then, given a baseline, the comparison; the exit code
+// `check` returns.
+int check_results(const CheckArgs& args, const fs::path& repo, const Results& results,
+                  const std::vector<Variant>& variants, const Baseline* baseline) {
   const BudgetReport report = check_budgets(results, variants);
 
   std::vector<const VariantResult*> checked;
@@ -544,10 +547,10 @@ int do_check(const CheckArgs& args, const std::string& repo_option) {
   std::cerr << "imgbench: check: " << report.over << " rule(s) over budget, " << report.not_measured
             << " not measured, " << report.failed << " variant(s) failed; exit "
             << report.exit_code << '\n';
-  if (args.baseline.empty()) {
+  if (baseline == nullptr) {
     return args.advisory ? kExitOk : report.exit_code;
   }
-  const BaselineOutcome outcome = compare_with_baseline(args, repo, results);
+  const BaselineOutcome outcome = compare_with_baseline(args, repo, *baseline, results);
   // A --strict refusal is the answer, whatever the budgets say.
   const int exit_code =
       outcome.refused ? kExitUsage : combine_check_codes(report.exit_code, outcome.exit_code);
@@ -556,6 +559,96 @@ int do_check(const CheckArgs& args, const std::string& repo_option) {
     return kExitOk;
   }
   return exit_code;
+}
+
+// check --against: REV's variants and the working tree's, built and measured interleaved in one
+// run, its folder written to results/runs/<id>-against/ (results/latest stays), then the run is
+// split into two sides and checked like --baseline. REV's worktree is gone before the verdicts.
+int do_check_against(const CheckArgs& args, const fs::path& repo) {
+  validate_revision(*args.against);
+  const auto current_variants = discover_variants(repo / "variants", repo);
+  const RunnerOptions options = runner_options(args.run, repo);
+  Results results;
+  std::string benchmark_json;
+  std::string base_commit;
+  bool base_failed = false;
+  {
+    const RevisionWorktree worktree(repo, *args.against, &g_interrupted);
+    base_commit = worktree.commit();
+    std::cerr << "imgbench: --against " << *args.against << " is " << base_commit
+              << ", checked out in " << worktree.tree().string() << "; its variants run as <name>"
+              << kBaseSuffix << '\n';
+    std::vector<Variant> base_variants;
+    try {
+      base_variants = discover_variants(worktree.tree() / "variants", worktree.tree());
+    } catch (const Error& e) {
+      throw Error(*args.against + ": " + e.what(), e.exit_code());
+    }
+    const auto variants =
+        plan_against(current_variants, base_variants, args.run.variants, *args.against);
+
+    DockerCli docker("docker", &g_interrupted);
+    CurlProbe probe;
+    StderrProgress progress(display_options(args.run), variants);
+    Runner runner(docker, probe, progress.sink());
+    std::cerr << "imgbench: run " << options.run.id << ", " << variants.size()
+              << " variant(s) of two revisions, " << args.run.repetitions
+              << " repetition(s) of " << args.run.requests << " requests\n";
+    results = runner.run(variants, options);
+    progress.finish();
+    if (runner.interrupted()) {
+      std::cerr << "imgbench: interrupted; containers and the worktree of " << *args.against
+                << " removed, no results written\n";
+      return kExitInterrupted;
+    }
+    benchmark_json = runner.benchmark_json();
+  }
+  if (g_interrupted != 0) {
+    return kExitInterrupted;
+  }
+
+  const fs::path out = repo / "results" / "runs" / (results.run.id + "-against");
+  write_run_folder(out, results);
+  if (!benchmark_json.empty()) {
+    write_file_atomic(out / "benchmark.json", benchmark_json);
+  }
+  std::cerr << "imgbench: wrote " << out.string()
+            << "/{results.json,results.csv,report.md,report.html,charts/,benchmark.json}\n";
+  for (const auto& v : results.variants) {
+    if (v.status == VariantStatus::Failed && base_side_variant(v.name)) {
+      std::cerr << "imgbench: variant " << v.name << " (" << *args.against
+                << ") failed: " << v.reason.value_or("") << '\n';
+      base_failed = true;
+    }
+  }
+
+  const AgainstSides sides = split_sides(results, base_commit);
+  const Baseline baseline{sides.baseline, {}};
+  const int exit_code = check_results(args, repo, sides.current, current_variants, &baseline);
+  if (base_failed && !args.advisory) {
+    return combine_check_codes(exit_code, kExitMeasurementFailed);
+  }
+  return exit_code;
+}
+
+int do_check(const CheckArgs& args, const std::string& repo_option) {
+  const fs::path repo = repo_root_from(repo_option);
+  if (args.against) {
+    return do_check_against(args, repo);
+  }
+  const fs::path current =
+      args.current.empty() ? repo / "results" / "latest" / "results.json" : fs::path(args.current);
+  if (args.current.empty() && !fs::exists(current)) {
+    throw Error(current.string() + ": no results yet; run `make compare` (or `imgbench run`) "
+                                   "first, or name a results.json with --current");
+  }
+  const Results results = load_results(current);
+  const auto variants = discover_variants(repo / "variants", repo);
+  if (args.baseline.empty()) {
+    return check_results(args, repo, results, variants, nullptr);
+  }
+  const Baseline baseline = load_baseline(args.baseline);
+  return check_results(args, repo, results, variants, &baseline);
 }
 
 int do_baseline_promote(const std::string& from_option, const std::string& to_option,
@@ -729,6 +822,7 @@ int main(int argc, char** argv) {
       "  imgbench report results/latest/results.json\n"
       "  imgbench check                      every variant's budget against the latest run\n"
       "  imgbench check --baseline results/baseline.json\n"
+      "  imgbench check --against main       both revisions measured in one run, compared\n"
       "  imgbench baseline promote           make the latest run the baseline\n"
       "  imgbench history                    trends over results/history.jsonl");
   std::string repo;
@@ -846,29 +940,81 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand(
       "check",
       "Check every variant's budget (variant.json) against a run and, with --baseline, compare "
-      "the run with a baseline; exit 1 on a regression or a budget over");
-  check->add_option("--current", check_args.current,
+      "the run with a baseline, or, with --against REV, measure REV and the working tree in one "
+      "run and compare the two; exit 1 on a regression or a budget over");
+  auto* current_option = check->add_option("--current", check_args.current,
                     "The run's results.json (default: results/latest/results.json)")
       ->check(CLI::ExistingFile);
   auto* baseline_option = check->add_option("--baseline", check_args.baseline,
                     "Also compare the run with this baseline (e.g. results/baseline.json) under "
                     "the policy; prints a markdown table for a pull-request comment")
       ->check(CLI::ExistingFile);
-  // These only mean something with a baseline; CLI11 refuses them without one (exit 2).
-  check->add_option("--policy", check_args.policy,
-                    "Regression rules (default: imgbench.policy.json at the repository root)")
-      ->check(CLI::ExistingFile)
-      ->needs(baseline_option);
-  check->add_option("--metrics", check_args.metrics,
-                    "Compare only these policy metrics (comma-separated)")
+  auto* against_option = check->add_option("--against", check_args.against,
+                    "Instead of reading a run, check out REV (a commit, branch or tag) in a "
+                    "temporary git worktree, build and measure its variants (as <name>.base) and "
+                    "the working tree's interleaved in one run, written to "
+                    "results/runs/<id>-against/, and compare the two sides like --baseline")
+      ->excludes(current_option)
+      ->excludes(baseline_option);
+  // The run --against makes; only with --against (CLI11 refuses them otherwise, exit 2).
+  check->add_option("--variants", check_args.run.variants,
+                    "With --against: only these variants (comma-separated names)")
       ->delimiter(',')
-      ->needs(baseline_option);
-  check->add_option("--csv", check_args.csv, "Also write the comparison as CSV to this file")
-      ->needs(baseline_option);
-  check->add_flag("--strict", check_args.strict,
+      ->needs(against_option);
+  check->add_option("--requests", check_args.run.requests,
+                    "With --against: measured requests per repetition")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str()
+      ->needs(against_option);
+  check->add_option("--warmup", check_args.run.warmup,
+                    "With --against: requests sent and discarded before measuring")
+      ->check(CLI::Range(0, 10'000'000))
+      ->capture_default_str()
+      ->needs(against_option);
+  check->add_option("--repetitions", check_args.run.repetitions,
+                    "With --against: container starts per variant and side, interleaved (noisy "
+                    "metrics need 5 a side)")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str()
+      ->needs(against_option);
+  check->add_option("--duration", check_args.run.duration_s,
+                    "With --against: seconds of the load phase per repetition (0 skips load)")
+      ->check(CLI::Range(0.0, 600.0))
+      ->capture_default_str()
+      ->needs(against_option);
+  check->add_option("--connections", check_args.run.connections,
+                    "With --against: keep-alive connections of the load phase")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str()
+      ->needs(against_option);
+  check->add_option("--cold-requests", check_args.run.cold_requests,
+                    "With --against: requests per repetition on a new connection each (0 skips "
+                    "them)")
+      ->check(CLI::Range(0, 10'000))
+      ->capture_default_str()
+      ->needs(against_option);
+  // These only mean something with a comparison; refused without --baseline or --against (exit 2).
+  auto* policy_option = check->add_option("--policy", check_args.policy,
+                    "Regression rules (default: imgbench.policy.json at the repository root)")
+      ->check(CLI::ExistingFile);
+  auto* metrics_option = check->add_option("--metrics", check_args.metrics,
+                    "Compare only these policy metrics (comma-separated)")
+      ->delimiter(',');
+  auto* csv_option =
+      check->add_option("--csv", check_args.csv, "Also write the comparison as CSV to this file");
+  auto* strict_option = check->add_flag("--strict", check_args.strict,
                   "Refuse (exit 2) when the run conditions differ from the baseline's (Docker "
-                  "version, kernel, CPUs, requests, repetitions, via, placement, ...)")
-      ->needs(baseline_option);
+                  "version, kernel, CPUs, requests, repetitions, via, placement, ...)");
+  check->callback([=] {
+    if (baseline_option->count() > 0 || against_option->count() > 0) {
+      return;
+    }
+    for (const auto* option : {policy_option, metrics_option, csv_option, strict_option}) {
+      if (option->count() > 0) {
+        throw CLI::ValidationError(option->get_name() + " needs --baseline or --against");
+      }
+    }
+  });
   check->add_flag("--advisory", check_args.advisory,
                   "Print the same verdicts but exit 0 whatever they are (bad input still exits 2)");
   check->footer(
@@ -879,12 +1025,15 @@ int main(int argc, char** argv) {
       "need a one-sided Mann-Whitney p < alpha over >= 5 repetitions a side.\n"
       "Exit codes: 0 nothing regressed and every budget met, 1 a regression or a rule over "
       "budget, 2 bad input (file, field, no metric matched, a budget rule that could not be "
-      "checked, or --strict and differing conditions), 3 a variant failed in the run.\n"
+      "checked, or --strict and differing conditions, or an unknown REV), 3 a variant failed in "
+      "the run, 130 interrupted (--against: containers and the worktree removed).\n"
       "Examples:\n"
       "  imgbench check\n"
       "  imgbench check --current results/runs/20261203T181500Z-3f9a/results.json\n"
       "  imgbench check --baseline results/baseline.json --csv comparison.csv\n"
-      "  imgbench check --baseline results/baseline.json --metrics size_bytes,layers --advisory");
+      "  imgbench check --baseline results/baseline.json --metrics size_bytes,layers --advisory\n"
+      "  imgbench check --against main --variants static,slim\n"
+      "  imgbench check --against HEAD~1 --requests 2000 --duration 0 --advisory");
 
   std::string promote_from;
   std::string promote_to;
@@ -979,6 +1128,9 @@ int main(int argc, char** argv) {
       return do_report(report_file, report_out);
     }
     if (*check) {
+      if (check_args.against) {
+        install_signal_handlers();  // --against runs containers and holds a worktree
+      }
       return do_check(check_args, repo);
     }
     if (*promote) {
