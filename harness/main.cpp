@@ -537,10 +537,12 @@ int do_probe(const ProbeArgs& args) {
   return latency.errors == 0 ? kExitOk : kExitMeasurementFailed;
 }
 
-int do_clean() {
+// Removes the containers that runs left (all of them, or only those of run `run_id`): a killed run
+// never reached its guards. Another run may be measuring right now; --run leaves its containers be.
+int do_clean(const std::string& run_id) {
   DockerCli docker;
   (void)docker.engine_info();
-  const auto names = docker.containers_with_label(kRunLabel, "");
+  const auto names = docker.containers_with_label(kRunLabel, run_id);
   int removed = 0;
   for (const auto& name : names) {
     if (docker.remove_container(name)) {
@@ -549,7 +551,8 @@ int do_clean() {
       std::cerr << "imgbench: could not remove container " << name << '\n';
     }
   }
-  std::cerr << "imgbench: removed " << removed << " container(s) left by earlier runs\n";
+  std::cerr << "imgbench: removed " << removed << " container(s) left by "
+            << (run_id.empty() ? std::string("earlier runs") : "run " + run_id) << '\n';
   return removed == static_cast<int>(names.size()) ? kExitOk : kExitUsage;
 }
 
@@ -763,8 +766,19 @@ int main(int argc, char** argv) {
       "Exit codes: 0 every sequential request answered 200, 2 bad input, 3 some did not, 130 "
       "interrupted.");
 
+  std::string clean_run;
   auto* clean = app.add_subcommand(
       "clean", "Remove containers that interrupted or crashed runs left (found by label)");
+  clean->add_option("--run", clean_run,
+                    "Only the containers of this run id (label imgbench.run=ID); without it, "
+                    "those of every run, including one that is measuring right now")
+      ->check([](const std::string& id) {
+        return id.empty() ? std::string("the run id must not be empty") : std::string();
+      });
+  clean->footer(
+      "Examples:\n"
+      "  imgbench clean\n"
+      "  imgbench clean --run 20261203T181500Z-3f9a");
 
   try {
     app.parse(argc, argv);
@@ -799,7 +813,7 @@ int main(int argc, char** argv) {
       return do_probe(probe_args);
     }
     if (*clean) {
-      return do_clean();
+      return do_clean(clean_run);
     }
   } catch (const Error& e) {
     std::cerr << "imgbench: " << e.what() << '\n';
