@@ -179,6 +179,11 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
   Runner runner(docker, probe, stderr_progress(args.quiet));
   std::cerr << "imgbench: run " << options.run.id << ", " << variants.size() << " variant(s), "
             << args.repetitions << " repetition(s) of " << args.requests << " requests\n";
+  // Where the run folder will go must take files now, not after every variant was measured.
+  const fs::path results_dir = repo / "results";
+  const fs::path out =
+      args.out.empty() ? results_dir / "runs" / options.run.id : fs::path(args.out);
+  ensure_writable_folder(fs::absolute(out).parent_path());
   Results results = runner.run(variants, options);
   if (runner.interrupted()) {
     std::cerr << "imgbench: interrupted; containers removed, no results written, "
@@ -186,8 +191,6 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
     return kExitInterrupted;
   }
 
-  const fs::path results_dir = repo / "results";
-  const fs::path out = args.out.empty() ? results_dir / "runs" / results.run.id : fs::path(args.out);
   write_run_folder(out, results);
   if (!runner.benchmark_json().empty()) {
     write_file_atomic(out / "benchmark.json", runner.benchmark_json());
