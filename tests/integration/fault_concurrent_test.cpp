@@ -17,8 +17,8 @@ TEST_F(FaultTest, TwoRunsAtOnceOnOneRepositoryBothSucceedApart) {
   const auto second_code = second.wait(kRunTimeout);
   const std::string first_id = run_id_from(first.stderr_text());
   const std::string second_id = run_id_from(second.stderr_text());
-  forget_later(first_id);
-  forget_later(second_id);
+  clean_up_later(first_id);
+  clean_up_later(second_id);
   EXPECT_EQ(first_code, 0) << first.stderr_text();
   EXPECT_EQ(second_code, 0) << second.stderr_text();
   ASSERT_FALSE(first_id.empty());

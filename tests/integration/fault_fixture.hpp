@@ -40,7 +40,8 @@ class FaultTest : public ::testing::Test {
     EXPECT_EQ(containers_of_run(run_id), std::vector<std::string>{}) << "containers left";
     EXPECT_EQ(images_of_run(run_id), std::vector<std::string>{}) << "images left";
   }
-  void forget_later(const std::string& run_id) { run_ids_.push_back(run_id); }
+  // For a run that leaves things on purpose (SIGKILL) or whose checks come later.
+  void clean_up_later(const std::string& run_id) { run_ids_.push_back(run_id); }
 
   [[nodiscard]] json latest_results() const {
     return read_json(repo_.results() / "latest" / "results.json");

@@ -36,9 +36,10 @@ class Interrupt : public FaultTest {
     repo_.add_previous_run();
     BackgroundImgbench run(args, repo_.root() / "imgbench.err");
     ASSERT_TRUE(run.started());
-    ASSERT_TRUE(run.wait_for_stderr(stage, seconds(120))) << run.stderr_text();
+    const bool at_stage = run.wait_for_stderr(stage, seconds(120));
     const std::string run_id = run_id_from(run.stderr_text());
-    forget_later(run_id);
+    clean_up_later(run_id);  // before any ASSERT: TearDown removes what a failed test left
+    ASSERT_TRUE(at_stage) << run.stderr_text();
     bool arrived = false;
     for (int i = 0; i < 300 && !arrived; ++i) {
       arrived = there(run_id);
@@ -113,10 +114,11 @@ TEST_F(FaultTest, SigkillLeavesTheContainerAndCleanRunRemovesIt) {
   BackgroundImgbench run(with_option(small_run_args(repo_), "--requests", "5000000"),
                          repo_.root() / "imgbench.err");
   ASSERT_TRUE(run.started());
-  ASSERT_TRUE(run.wait_for_stderr("healthy: measuring — 5000000 requests", seconds(120)))
-      << run.stderr_text();
+  const bool measuring =
+      run.wait_for_stderr("healthy: measuring — 5000000 requests", seconds(120));
   const std::string run_id = run_id_from(run.stderr_text());
-  forget_later(run_id);  // the image a killed run leaves is the test's to remove
+  clean_up_later(run_id);  // the image a killed run leaves is the test's to remove
+  ASSERT_TRUE(measuring) << run.stderr_text();
   run.signal(SIGKILL);
   EXPECT_EQ(run.wait(seconds(30)), 128 + SIGKILL);
   ASSERT_EQ(containers_of_run(run_id).size(), 1U) << "SIGKILL should have left the container";
@@ -124,7 +126,7 @@ TEST_F(FaultTest, SigkillLeavesTheContainerAndCleanRunRemovesIt) {
   // --run: other runs' containers (another measurement may be going on) are not touched. The
   // bystander is our own, made from the image the killed run left, under a run id of its own.
   const std::string bystander_run = run_id + "-bystander";
-  forget_later(bystander_run);
+  clean_up_later(bystander_run);
   const auto images = images_of_run(run_id);
   ASSERT_FALSE(images.empty());
   const std::string image = images.front().substr(0, images.front().find(' '));
