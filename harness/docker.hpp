@@ -16,7 +16,7 @@ namespace imgbench {
 struct BuildRequest {
   std::string context_dir;  // absolute path of the build context
   std::string dockerfile;   // absolute path of the Dockerfile
-  std::string tag;
+  std::string tag;  // empty: the image is left untagged (its id is in BuildResult::image_id)
   std::map<std::string, std::string> build_args;
   std::map<std::string, std::string> labels;
   bool no_cache = true;

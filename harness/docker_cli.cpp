@@ -284,7 +284,10 @@ BuildResult DockerCli::build(const BuildRequest& request) {
   }
   // The legacy builder keeps the container of a failed RUN step unless told otherwise.
   args.emplace_back("--force-rm");
-  args.insert(args.end(), {"-f", request.dockerfile, "-t", request.tag});
+  args.insert(args.end(), {"-f", request.dockerfile});
+  if (!request.tag.empty()) {
+    args.insert(args.end(), {"-t", request.tag});
+  }
   for (const auto& [key, value] : request.labels) {
     args.insert(args.end(), {"--label", key + "=" + value});
   }

@@ -262,6 +262,11 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
   CurlProbe probe;
   std::cerr << "imgbench: run " << options.run.id << ", " << variants.size() << " variant(s), "
             << args.repetitions << " repetition(s) of " << args.requests << " requests\n";
+  // Where the run folder will go must take files now, not after every variant was measured.
+  const fs::path results_dir = repo / "results";
+  const fs::path out =
+      args.out.empty() ? results_dir / "runs" / options.run.id : fs::path(args.out);
+  ensure_writable_folder(fs::absolute(out).parent_path());
   StderrProgress progress(display, variants);
   Runner runner(docker, probe, progress.sink());
   Results results = runner.run(variants, options);
@@ -272,8 +277,6 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
     return kExitInterrupted;
   }
 
-  const fs::path results_dir = repo / "results";
-  const fs::path out = args.out.empty() ? results_dir / "runs" / results.run.id : fs::path(args.out);
   write_run_folder(out, results);
   if (!runner.benchmark_json().empty()) {
     write_file_atomic(out / "benchmark.json", runner.benchmark_json());
@@ -788,10 +791,12 @@ int do_probe(const ProbeArgs& args) {
   return latency.errors == 0 ? kExitOk : kExitMeasurementFailed;
 }
 
-int do_clean() {
+// Removes the containers that runs left (all of them, or only those of run `run_id`): a killed run
+// never reached its guards. Another run may be measuring right now; --run leaves its containers be.
+int do_clean(const std::string& run_id) {
   DockerCli docker;
   (void)docker.engine_info();
-  const auto names = docker.containers_with_label(kRunLabel, "");
+  const auto names = docker.containers_with_label(kRunLabel, run_id);
   int removed = 0;
   for (const auto& name : names) {
     if (docker.remove_container(name)) {
@@ -800,7 +805,8 @@ int do_clean() {
       std::cerr << "imgbench: could not remove container " << name << '\n';
     }
   }
-  std::cerr << "imgbench: removed " << removed << " container(s) left by earlier runs\n";
+  std::cerr << "imgbench: removed " << removed << " container(s) left by "
+            << (run_id.empty() ? std::string("earlier runs") : "run " + run_id) << '\n';
   return removed == static_cast<int>(names.size()) ? kExitOk : kExitUsage;
 }
 
@@ -1101,9 +1107,19 @@ int main(int argc, char** argv) {
       "Example:\n"
       "  imgbench probe http://172.17.0.2:8080/healthz --requests 20000 --duration 5 --cpu 1");
 
+  std::string clean_run;
   auto* clean = app.add_subcommand(
       "clean", "Remove containers that interrupted or crashed runs left (found by label)");
-  clean->footer("Example:\n  imgbench clean");
+  clean->add_option("--run", clean_run,
+                    "Only the containers of this run id (label imgbench.run=ID); without it, "
+                    "those of every run, including one that is measuring right now")
+      ->check([](const std::string& id) {
+        return id.empty() ? std::string("the run id must not be empty") : std::string();
+      });
+  clean->footer(
+      "Examples:\n"
+      "  imgbench clean\n"
+      "  imgbench clean --run 20261203T181500Z-3f9a");
 
   try {
     app.parse(argc, argv);
@@ -1144,7 +1160,7 @@ int main(int argc, char** argv) {
       return do_probe(probe_args);
     }
     if (*clean) {
-      return do_clean();
+      return do_clean(clean_run);
     }
   } catch (const Error& e) {
     std::cerr << "imgbench: " << e.what() << '\n';

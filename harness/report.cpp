@@ -112,7 +112,8 @@ std::string sample_range(const VariantResult& v, const char* name, int decimals)
   return fixed(*lo, decimals) + "–" + fixed(*hi, decimals);
 }
 
-void write_lifecycle(std::ostream& out, const std::vector<const VariantResult*>& rows) {
+void write_lifecycle(std::ostream& out, const std::vector<const VariantResult*>& rows,
+                     int stop_timeout_s) {
   if (rows.empty()) {
     return;
   }
@@ -138,6 +139,19 @@ void write_lifecycle(std::ostream& out, const std::vector<const VariantResult*>&
          "ready* the rest. *memory peak* is the container's highest usage since it started, page "
          "cache included, read from its cgroup after the load phases. *build warm* is the same "
          "build again with the layer cache.\n\n";
+  // A stop that lasted the whole grace period was no shutdown: `docker stop` gave up and killed.
+  std::vector<std::string> killed;
+  for (const auto* v : rows) {
+    const auto stop = metric(*v, "stop_ms");
+    if (stop_timeout_s > 0 && stop && *stop >= 1000.0 * stop_timeout_s) {
+      killed.push_back(md(v->name));
+    }
+  }
+  if (!killed.empty()) {
+    out << join(killed, ", ") << " took the whole stop timeout (" << stop_timeout_s
+        << " s): SIGTERM did not end the service, so `docker stop` killed it, and its *stop* is "
+           "that timeout, not a shutdown time.\n\n";
+  }
 }
 
 // Latency at zero load, on a reused connection and on a new one per request.
@@ -651,7 +665,7 @@ void write_markdown(std::ostream& out, const Results& results) {
   }
   write_comparison(out, rows);
   write_latency(out, rows);
-  write_lifecycle(out, rows);
+  write_lifecycle(out, rows, results.run.parameters.stop_timeout_s);
   write_load(out, rows);
   write_anatomy(out, rows);
   write_budgets(out, results);

@@ -726,6 +726,31 @@ void write_file_atomic(const fs::path& file, std::string_view content) {
   sync_folder(folder);
 }
 
+void ensure_writable_folder(const fs::path& folder) {
+  // Nothing is created here: a run that stops before it writes (no engine, Ctrl-C) leaves the
+  // results folder as it was. The nearest part of the path that exists must be a folder that takes
+  // a file; the rest is made when the run folder is written.
+  fs::path existing = fs::absolute(folder);
+  std::error_code ec;
+  while (!fs::exists(existing, ec) && existing.has_relative_path()) {
+    existing = existing.parent_path();
+  }
+  if (!fs::is_directory(existing, ec)) {
+    throw Error("cannot create results folder " + folder.string() + ": " + existing.string() +
+                " is not a folder");
+  }
+  // Permission bits alone do not say it (root ignores them, a read-only mount overrides them):
+  // one temporary file does.
+  std::string probe = (existing / ".tmp-writable-XXXXXX").string();
+  const int raw_fd = ::mkostemp(probe.data(), O_CLOEXEC);
+  if (raw_fd < 0) {
+    throw Error("cannot create results folder " + folder.string() + ": cannot write in " +
+                existing.string() + ": " + std::strerror(errno));
+  }
+  const UniqueFd fd(raw_fd);
+  const TempPath remove(probe);
+}
+
 void replace_symlink_atomic(const fs::path& link, const fs::path& target) {
   const std::string name = file_name_of(link, "symlink");
   const fs::path folder = folder_of(link);

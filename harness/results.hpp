@@ -136,6 +136,10 @@ struct Results {
 // The temporary file is ".tmp-<name>-XXXXXX" (mkostemp, O_CLOEXEC); on any failure it is removed
 // and `file` is left untouched. The new file keeps the mode of the file it replaces, else 0644.
 void write_file_atomic(const std::filesystem::path& file, std::string_view content);
+// Checks, creating nothing, that `folder` can be made and written: its nearest existing ancestor
+// is a folder that takes a file. A run calls it before it measures for minutes what it could not
+// write. Throws Error naming the folder and the part in the way.
+void ensure_writable_folder(const std::filesystem::path& folder);
 // Points symlink `link` at `target` atomically (temporary link + rename). `target` is stored as
 // given (relative targets resolve from the link's folder). Throws Error naming the link.
 void replace_symlink_atomic(const std::filesystem::path& link, const std::filesystem::path& target);

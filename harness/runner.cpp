@@ -461,10 +461,17 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
       }
     }
 
-    // The same build again with the cache: what an edit-build loop costs when nothing changed.
+    // The same build again with the cache: what an edit-build loop costs when nothing changed. Not
+    // tagged: the cache may hold the same steps from another run (or an identical variant), and
+    // then the build makes a new image; moving the tag to it would orphan the measured one and its
+    // chain (seen with two runs at once). A different image is only timed, so it goes at once.
     request.no_cache = false;
+    request.tag.clear();
     emit(v.name, "building", "again, with the cache");
     auto warm = docker_.build(request);
+    if (warm.ok && warm.image_id != built.image_id) {
+      (void)docker_.remove_image(warm.image_id);
+    }
     if (stop_requested()) {
       break;
     }

@@ -189,6 +189,18 @@ TEST_F(DockerCliTest, BuildScratchImageThenInspectAndHistory) {
   EXPECT_EQ(total, image->size_bytes);
 }
 
+TEST_F(DockerCliTest, BuildWithoutATagMakesAnUntaggedImageKnownByItsId) {
+  const TempDir context;
+  context.write("payload.txt", "untagged " + unique_suffix());  // an image nobody else has
+  const BuildResult built = build(context, "FROM scratch\nCOPY payload.txt /payload.txt\n", "");
+  ASSERT_TRUE(built.ok) << built.failure << "\n" << built.log_tail;
+  const ImageGuard image_guard(built.image_id);
+  const ProcessResult tags =
+      docker_cmd({"image", "inspect", "--format", "{{len .RepoTags}}", built.image_id});
+  ASSERT_TRUE(tags.ok()) << tags.err;
+  EXPECT_EQ(tags.out, "0\n");
+}
+
 TEST_F(DockerCliTest, InspectOfMissingImageIsNullopt) {
   EXPECT_FALSE(docker_.inspect_image("imgbench-docker-cli-test/absent:" + unique_suffix()));
 }

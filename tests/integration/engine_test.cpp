@@ -10,119 +10,31 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "process.hpp"
+#include "engine_helpers.hpp"
 
 extern char** environ;
 
 namespace imgbench {
 namespace {
 
-namespace fs = std::filesystem;
-using json = nlohmann::json;
+using namespace itest;
 
-ProcessResult docker(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(60)) {
-  args.insert(args.begin(), "docker");
-  ProcessOptions options;
-  options.argv = std::move(args);
-  options.timeout = timeout;
-  return run_process(options);
+// A variant that copies the host-built C++ service onto the local Debian base: builds in seconds.
+void add_quick_variant(TempRepo& repo, const std::string& name) {
+  repo.add_variant(name,
+                   "FROM imgbench/debian:bookworm-slim\nCOPY healthz /usr/local/bin/healthz\n"
+                   "CMD [\"/usr/local/bin/healthz\", \"8080\"]\n",
+                   R"({"description": "quick test image", "requires_images": ["imgbench/debian:bookworm-slim"]})",
+                   {HEALTHZ_BINARY});
 }
 
-bool engine_available() { return docker({"version"}).ok(); }
-bool base_image_available() {
-  return docker({"image", "inspect", "imgbench/debian:bookworm-slim"}).ok();
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
-    s.pop_back();
-  }
-  return s;
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
-
-json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  return json::parse(in);
-}
-
-// A throw-away repository: variants/ and harness/ (so it is recognised), the host-built healthz
-// binary for quick images, removed with everything in it when the test ends.
-class TempRepo {
- public:
-  TempRepo() {
-    std::random_device rd;
-    root_ = fs::temp_directory_path() / ("imgbench-engine-" + std::to_string(rd()));
-    fs::create_directories(root_ / "harness");
-    fs::create_directories(root_ / "variants");
-    fs::create_directories(root_ / "results");
-  }
-  TempRepo(const TempRepo&) = delete;
-  TempRepo& operator=(const TempRepo&) = delete;
-  ~TempRepo() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  [[nodiscard]] const fs::path& root() const { return root_; }
-
-  // A variant that copies the host-built C++ service onto the local Debian base: builds in seconds.
-  void add_quick_variant(const std::string& name) {
-    const fs::path dir = root_ / "variants" / name;
-    fs::create_directories(dir);
-    fs::copy_file(HEALTHZ_BINARY, dir / "healthz", fs::copy_options::overwrite_existing);
-    write_file(dir / "Dockerfile",
-               "FROM imgbench/debian:bookworm-slim\nCOPY healthz /usr/local/bin/healthz\n"
-               "CMD [\"/usr/local/bin/healthz\", \"8080\"]\n");
-    write_file(dir / "variant.json",
-               R"({"description": "quick test image", "requires_images": ["imgbench/debian:bookworm-slim"]})");
-  }
-  void set_variant_json(const std::string& name, const std::string& text) {
-    write_file(root_ / "variants" / name / "variant.json", text);
-  }
-  void add_broken_variant(const std::string& name) {
-    const fs::path dir = root_ / "variants" / name;
-    write_file(dir / "Dockerfile", "FROM imgbench/debian:bookworm-slim\nRUN exit 7\n");
-    write_file(dir / "variant.json", R"({"description": "a RUN that fails"})");
-  }
-
- private:
-  fs::path root_;
-};
-
-std::vector<std::string> containers_of_run(const std::string& run_id) {
-  auto listed = docker({"ps", "-a", "--filter", "label=imgbench.run=" + run_id, "--format", "{{.Names}}"});
-  std::vector<std::string> names;
-  std::string line;
-  for (char c : listed.out) {
-    if (c == '\n') {
-      if (!line.empty()) {
-        names.push_back(line);
-      }
-      line.clear();
-    } else {
-      line += c;
-    }
-  }
-  return names;
-}
-
-ProcessResult imgbench(const std::vector<std::string>& args, std::chrono::minutes timeout) {
-  ProcessOptions options;
-  options.argv = {IMGBENCH_BINARY};
-  options.argv.insert(options.argv.end(), args.begin(), args.end());
-  options.timeout = timeout;
-  return run_process(options);
+void add_broken_variant(TempRepo& repo, const std::string& name) {
+  repo.add_variant(name, "FROM imgbench/debian:bookworm-slim\nRUN exit 7\n",
+                   R"({"description": "a RUN that fails"})");
 }
 
 class Engine : public ::testing::Test {
@@ -139,7 +51,7 @@ class Engine : public ::testing::Test {
 
 TEST_F(Engine, RunMeasuresAVariantAndItsFiguresMatchTheEngine) {
   TempRepo repo;
-  repo.add_quick_variant("quick");
+  add_quick_variant(repo, "quick");
   const fs::path out = repo.root() / "out";
   auto run = imgbench({"--repo", repo.root().string(), "run", "--requests", "300", "--warmup", "50",
                        "--repetitions", "2", "--keep-images", "--out", out.string()},
@@ -208,8 +120,8 @@ TEST_F(Engine, RunMeasuresAVariantAndItsFiguresMatchTheEngine) {
 
 TEST_F(Engine, BrokenDockerfileFailsThatVariantOnlyAndLeavesNothing) {
   TempRepo repo;
-  repo.add_quick_variant("quick");
-  repo.add_broken_variant("broken");
+  add_quick_variant(repo, "quick");
+  add_broken_variant(repo, "broken");
   auto run = imgbench({"--repo", repo.root().string(), "run", "--requests", "100", "--warmup", "10",
                        "--repetitions", "1"},
                       std::chrono::minutes(10));
@@ -241,7 +153,7 @@ TEST_F(Engine, BrokenDockerfileFailsThatVariantOnlyAndLeavesNothing) {
 
 TEST_F(Engine, InterruptDuringMeasurementExits130RemovesContainersAndKeepsOldResults) {
   TempRepo repo;
-  repo.add_quick_variant("quick");
+  add_quick_variant(repo, "quick");
   // An earlier run's results that must survive the interrupted one.
   const fs::path old_run = repo.root() / "results" / "runs" / "old";
   write_file(old_run / "results.json", "{\"previous\": true}\n");
@@ -291,7 +203,7 @@ TEST_F(Engine, InterruptDuringMeasurementExits130RemovesContainersAndKeepsOldRes
 
 TEST_F(Engine, AnatomyCountsBytesThatALaterLayerDeletesAsFileOrDirectory) {
   TempRepo repo;
-  repo.add_quick_variant("waste");
+  add_quick_variant(repo, "waste");
   // 5 MB written as a file and 4 MB inside a directory, both deleted by the next layer (the
   // directory is not recreated: on fuse-overlayfs a recreated one would show the old files again).
   write_file(repo.root() / "variants" / "waste" / "Dockerfile",

@@ -33,10 +33,15 @@ BuildResult FakeDocker::build(const BuildRequest& request) {
     return result;
   }
   result.ok = true;
-  result.image_id = "sha256:" + final_image_id;
-  result.step_images.push_back(final_image_id.substr(0, 12));
-  images.insert(request.tag);
-  tag_variant_[request.tag] = variant;
+  const std::string id =
+      !request.no_cache && !warm_image_id.empty() ? warm_image_id : final_image_id;
+  result.image_id = "sha256:" + id;
+  result.step_images.push_back(id.substr(0, 12));
+  build_tags.push_back(request.tag);
+  if (!request.tag.empty()) {
+    images.insert(request.tag);
+    tag_variant_[request.tag] = variant;
+  }
   return result;
 }
 

@@ -28,6 +28,8 @@ class FakeDocker final : public Docker {
   // Every build reports these step images, then the final image's short id (as the real log does).
   std::vector<std::string> step_images{"aaaaaaaaaaaa", "bbbbbbbbbbbb"};
   std::string final_image_id = "ffffffffffff0123456789";
+  // What a build with the cache makes, when not the same image (another run's cache was used).
+  std::string warm_image_id;
   std::vector<HistoryRow> history_rows{
       {"sha256:3", "/bin/sh -c #(nop)  CMD [\"/app\"]", 0, ""},
       {"sha256:2", "/bin/sh -c #(nop) COPY file:abc in /app ", 1000, ""},
@@ -39,6 +41,7 @@ class FakeDocker final : public Docker {
   std::vector<std::string> started;        // container names in start order
   std::vector<std::string> cpusets;        // --cpuset-cpus of each start
   std::vector<std::string> removed_images;
+  std::vector<std::string> build_tags;     // the tag each build was given ("" for none)
 
   EngineInfo engine_info() override;
   BuildResult build(const BuildRequest& request) override;

@@ -294,6 +294,31 @@ TEST(Report, NoMeasuredVariantSaysSoInsteadOfAnEmptyTable) {
   EXPECT_NE(md.find("- **s**: no reason recorded"), std::string::npos);
 }
 
+TEST(Report, StopThatTookTheWholeTimeoutSaysTheServiceWasKilled) {
+  Results r;
+  r.run.parameters.stop_timeout_s = 2;
+  auto stubborn = ok_variant("stubborn", 1e6);
+  stubborn.metrics["stop_ms"] = 2031;
+  auto quick = ok_variant("quick", 1e6);
+  quick.metrics["stop_ms"] = 310;
+  r.variants = {stubborn, quick};
+  const std::string md = markdown(r);
+  EXPECT_NE(md.find("stubborn took the whole stop timeout (2 s): SIGTERM did not end the service, "
+                    "so `docker stop` killed it"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("quick took the whole stop timeout"), std::string::npos) << md;
+}
+
+TEST(Report, StopTimeoutZeroNeverCallsAStopAKill) {
+  Results r;
+  r.run.parameters.stop_timeout_s = 0;  // docker stop -t 0 kills at once: nothing to say
+  auto v = ok_variant("any", 1e6);
+  v.metrics["stop_ms"] = 150;
+  r.variants = {v};
+  EXPECT_EQ(markdown(r).find("took the whole stop timeout"), std::string::npos);
+}
+
 TEST(Report, PublishedPortRunSaysSoInConditions) {
   Results r;
   r.run.parameters.via = "port";

@@ -690,5 +690,30 @@ TEST(ReplaceSymlinkAtomic, MissingFolderNamesTheLinkAndErrno) {
                 link.parent_path().string() + ": " + std::strerror(ENOENT));
 }
 
+// ---- ensure_writable_folder ------------------------------------------------------------------
+
+TEST(EnsureWritableFolder, MissingFoldersUnderAWritableOneAreFineAndNotCreated) {
+  const TempDir dir;
+  ensure_writable_folder(dir.path() / "results" / "runs");
+  EXPECT_EQ(entries(dir.path()), std::vector<std::string>{});  // nor is the probe file left
+}
+
+TEST(EnsureWritableFolder, AnExistingFolderIsFine) {
+  const TempDir dir;
+  ensure_writable_folder(dir.path());
+  EXPECT_EQ(entries(dir.path()), std::vector<std::string>{});
+}
+
+TEST(EnsureWritableFolder, AFileInThePathNamesTheFolderAndTheFile) {
+  // Works even as root, which ignores permission bits.
+  const TempDir dir;
+  write_text(dir.path() / "results", "i am a file");
+  const fs::path folder = dir.path() / "results" / "runs";
+  EXPECT_EQ(error_of([&] { ensure_writable_folder(folder); }),
+            "cannot create results folder " + folder.string() + ": " +
+                (dir.path() / "results").string() + " is not a folder");
+  EXPECT_EQ(read_text(dir.path() / "results"), "i am a file");
+}
+
 }  // namespace
 }  // namespace imgbench

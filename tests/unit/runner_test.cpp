@@ -400,6 +400,19 @@ TEST_F(RunnerTest, InterruptInTheLastMeasurementStillCountsAsInterrupted) {
   EXPECT_TRUE(docker.containers.empty());
 }
 
+TEST_F(RunnerTest, CachedRebuildIsUntaggedAndADifferentImageFromItIsRemovedAtOnce) {
+  docker.warm_image_id = "eeeeeeeeeeee0123456789";  // the cache held another run's steps
+  auto options = make_options();
+  options.keep_images = true;
+  const auto results = runner.run({make_variant("a")}, options);
+  const std::vector<std::string> tags{"imgbench/a:20261203t181500z-abcd", ""};
+  EXPECT_EQ(docker.build_tags, tags);
+  ASSERT_FALSE(docker.removed_images.empty());
+  EXPECT_EQ(docker.removed_images.front(), "sha256:eeeeeeeeeeee0123456789");
+  EXPECT_EQ(find(results, "a").status, VariantStatus::Ok);
+  EXPECT_EQ(docker.images.count("imgbench/a:20261203t181500z-abcd"), 1U);  // kept, as measured
+}
+
 TEST_F(RunnerTest, ImagesAreRemovedUnlessAskedToKeepThem) {
   auto options = make_options();
   (void)runner.run({make_variant("a")}, options);
