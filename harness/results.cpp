@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "error.hpp"
+#include "text.hpp"
 
 namespace imgbench {
 
@@ -48,41 +49,6 @@ json number_to_json(double value) {
 // Writing
 
 namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i] (RFC 3629: no overlongs, no surrogates,
-// nothing past U+10FFFF), or 0 when the bytes there are not one.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) {
-    return 1;
-  }
-  std::size_t length = 0;
-  unsigned char min_second = 0x80;
-  unsigned char max_second = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    min_second = lead == 0xE0 ? 0xA0 : 0x80;  // overlong
-    max_second = lead == 0xED ? 0x9F : 0xBF;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    min_second = lead == 0xF0 ? 0x90 : 0x80;  // overlong
-    max_second = lead == 0xF4 ? 0x8F : 0xBF;  // past U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + length > s.size() || byte(i + 1) < min_second || byte(i + 1) > max_second) {
-    return 0;
-  }
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) {
-      return 0;
-    }
-  }
-  return length;
-}
 
 // JSON text must be UTF-8 and nlohmann's dump() throws on anything else, which would lose a whole
 // run over one log tail cut mid-character. Bad bytes become U+FFFD; valid text is unchanged.

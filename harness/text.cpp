@@ -49,13 +49,12 @@ std::string truncate_utf8(std::string_view text, std::size_t limit) {
   return std::string(text);
 }
 
-namespace {
-
-// The length of the well-formed UTF-8 sequence starting at text[i] (RFC 3629: no overlong forms,
-// no surrogates, nothing above U+10FFFF), or 0 when the bytes there are not one.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   const auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
   const unsigned char lead = at(i);
+  if (lead < 0x80) {
+    return 1;
+  }
   std::size_t length = 0;
   unsigned char low = 0x80;
   unsigned char high = 0xBF;
@@ -87,7 +86,6 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   return length;
 }
 
-}  // namespace
 
 std::string markdown_inline(std::string_view text) {
   std::string out;

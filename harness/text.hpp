@@ -33,6 +33,11 @@ namespace imgbench {
   return out;
 }
 
+// The length of the well-formed UTF-8 sequence starting at text[i] (1 for ASCII; RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF), or 0 when the bytes there are not one.
+// `i` must be less than text.size().
+[[nodiscard]] std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
+
 // At most `limit` code points of `text`, never cut inside a UTF-8 sequence; a cut is marked "…".
 [[nodiscard]] std::string truncate_utf8(std::string_view text, std::size_t limit);
 

@@ -39,3 +39,23 @@ TEST(TruncateUtf8, CutsByCodePointsAndMarksTheCut) {
 
 }  // namespace
 }  // namespace imgbench
+
+namespace imgbench {
+namespace {
+
+TEST(Utf8SequenceLength, AcceptsWellFormedSequencesAndRefusesTheRest) {
+  EXPECT_EQ(utf8_sequence_length("a", 0), 1U);
+  EXPECT_EQ(utf8_sequence_length("\xC2\xB5", 0), 2U);          // µ
+  EXPECT_EQ(utf8_sequence_length("\xE2\x80\x93", 0), 3U);      // –
+  EXPECT_EQ(utf8_sequence_length("\xF0\x9F\x98\x80", 0), 4U);  // U+1F600
+  EXPECT_EQ(utf8_sequence_length("\xC0\x80", 0), 0U);          // overlong NUL
+  EXPECT_EQ(utf8_sequence_length("\xE0\x80\x80", 0), 0U);      // overlong 3-byte
+  EXPECT_EQ(utf8_sequence_length("\xED\xA0\x80", 0), 0U);      // surrogate
+  EXPECT_EQ(utf8_sequence_length("\xF4\x90\x80\x80", 0), 0U);  // past U+10FFFF
+  EXPECT_EQ(utf8_sequence_length("\xE2\x80", 0), 0U);          // cut short
+  EXPECT_EQ(utf8_sequence_length("\x80", 0), 0U);              // a lone continuation byte
+  EXPECT_EQ(utf8_sequence_length("x\xC2\xB5", 1), 2U);
+}
+
+}  // namespace
+}  // namespace imgbench
