@@ -42,6 +42,7 @@
 #include "runner.hpp"
 #include "stats.hpp"
 #include "text.hpp"
+#include "trend_chart.hpp"
 #include "variant.hpp"
 
 namespace fs = std::filesystem;
@@ -671,7 +672,8 @@ int do_baseline_promote(const std::string& from_option, const std::string& to_op
   return kExitOk;
 }
 
-int do_history(const std::string& file_option, const std::string& repo_option) {
+int do_history(const std::string& file_option, const std::string& charts_option,
+               const std::string& repo_option) {
   const fs::path file = file_option.empty()
                             ? repo_root_from(repo_option) / "results" / "history.jsonl"
                             : fs::path(file_option);
@@ -686,6 +688,18 @@ int do_history(const std::string& file_option, const std::string& repo_option) {
   std::cout << "## History: " << points.size() << " run(s), " << points.front().run_id << " to "
             << points.back().run_id << "\n\n";
   write_trend_table(std::cout, trends(points));
+  // One line chart a metric, beside the history file unless told otherwise.
+  const fs::path charts = charts_option.empty() ? file.parent_path() / "history" : fs::path(charts_option);
+  std::error_code ec;
+  fs::create_directories(charts, ec);
+  if (ec) {
+    throw Error("cannot create the chart folder " + charts.string() + ": " + ec.message());
+  }
+  for (const auto metric : kHistoryMetrics) {
+    write_file_atomic(charts / (std::string(metric) + ".svg"), trend_chart(points, metric));
+  }
+  std::cerr << "imgbench: wrote " << std::size(kHistoryMetrics) << " trend charts to "
+            << charts.string() << "/\n";
   return kExitOk;
 }
 
@@ -1066,8 +1080,15 @@ int main(int argc, char** argv) {
   auto* history = app.add_subcommand(
       "history", "Trends over results/history.jsonl: first, last, min, max and change of each "
                  "variant's key metrics");
+  std::string history_charts;
   history->add_option("--file", history_file, "The history file (default: results/history.jsonl)");
-  history->footer("Example:\n  imgbench history --file results/history.jsonl");
+  history->add_option("--charts", history_charts,
+                      "Folder for one SVG line chart a metric (default: history/ beside the file)");
+  history->footer(
+      "Prints the trend table on stdout and writes <metric>.svg for size_bytes, compressed_bytes, "
+      "layers, efficiency, build_cold_ms, ready_ms, latency_p50_us, latency_p99_us, load_rps and "
+      "mem_idle_bytes.\n"
+      "Example:\n  imgbench history --file results/history.jsonl --charts /tmp/trends");
 
   ProbeArgs probe_args;
   auto* probe = app.add_subcommand(
@@ -1153,7 +1174,7 @@ int main(int argc, char** argv) {
       return do_baseline_promote(promote_from, promote_to, reset_accepted, repo);
     }
     if (*history) {
-      return do_history(history_file, repo);
+      return do_history(history_file, history_charts, repo);
     }
     if (*probe) {
       install_signal_handlers();

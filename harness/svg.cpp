@@ -28,7 +28,9 @@ constexpr std::string_view kStyle =
     ".ib-s0{fill:#4e79a7}.ib-s1{fill:#f28e2b}.ib-s2{fill:#59a14f}.ib-s3{fill:#e15759}"
     ".ib-own0{fill:#4e79a7}.ib-own1{fill:#76b7b2}"
     ".ib-base0{fill:#8a8a8a}.ib-base1{fill:#b0b0b0}"
-    ".ib-unk{fill:#edc948}";
+    ".ib-unk{fill:#edc948}"
+    ".ib-l0{stroke:#4e79a7}.ib-l1{stroke:#f28e2b}.ib-l2{stroke:#59a14f}.ib-l3{stroke:#e15759}"
+    ".ib-l0,.ib-l1,.ib-l2,.ib-l3{stroke-width:2;fill:none}";
 
 const char* anchor_name(Anchor anchor) {
   switch (anchor) {
