@@ -171,7 +171,11 @@ void ProgressDisplay::on_event(const ProgressEvent& event, milliseconds now) {
   }
   if (event.stage == "progress") {
     if (!event.variant.empty()) {
-      row_for(event.variant).progress = parse_fraction(event.detail);
+      // "<done>/<total>", optionally followed by a space and a note such as "p50 97 µs".
+      Row& row = row_for(event.variant);
+      const auto space = event.detail.find(' ');
+      row.progress = parse_fraction(std::string_view(event.detail).substr(0, space));
+      row.progress_note = space == std::string::npos ? "" : event.detail.substr(space + 1);
       redraw(now, "", false);
     }
     return;
@@ -184,6 +188,7 @@ void ProgressDisplay::on_event(const ProgressEvent& event, milliseconds now) {
     row.detail = event.detail;
     row.stage_since = now;
     row.progress = {};
+    row.progress_note.clear();
     if (row.first_seen.count() < 0) {
       row.first_seen = now;
     }
@@ -221,6 +226,9 @@ std::string ProgressDisplay::render_row(const Row& row, std::size_t name_width,
     time = format_elapsed(now - row.stage_since);  // time in the current stage
   }
   std::string rest = row.progress.total > 0 ? bar(row.progress) : "";
+  if (row.progress.total > 0 && !row.progress_note.empty()) {
+    rest += "  " + row.progress_note;
+  }
   if (!row.detail.empty()) {
     rest += (rest.empty() ? "" : "  ") + row.detail;
   }

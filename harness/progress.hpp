@@ -76,6 +76,7 @@ class ProgressDisplay {
     std::chrono::milliseconds first_seen{-1};  // -1: no event yet
     std::chrono::milliseconds ended{-1};       // -1: not done, failed or skipped
     Fraction progress;
+    std::string progress_note;  // what a "progress" event says after its fraction (running p50)
   };
   Row& row_for(const std::string& name);
   [[nodiscard]] std::string render_row(const Row& row, std::size_t name_width,

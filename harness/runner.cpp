@@ -1,6 +1,7 @@
 #include "runner.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <cctype>
 #include <optional>
@@ -629,7 +630,15 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
         const auto now = Clock::now();
         if (now - last_progress >= progress_every) {
           last_progress = now;
-          emit(v.name, "progress", std::to_string(sent) + of_requests);
+          // The running p50 of what was measured so far (a copy, so the samples keep their order).
+          std::string note;
+          if (!latency_us.empty()) {
+            std::vector<double> sorted = latency_us;
+            const auto middle = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+            std::nth_element(sorted.begin(), middle, sorted.end());
+            note = " p50 " + std::to_string(std::llround(*middle)) + " µs";
+          }
+          emit(v.name, "progress", std::to_string(sent) + of_requests + note);
         }
       }
     }

@@ -216,5 +216,25 @@ TEST(Fraction, ParsesDoneOverTotalAndNothingElse) {
   }
 }
 
+TEST(ProgressDisplay, ARunningP50AfterTheFractionIsShownBesideTheBar) {
+  std::ostringstream out;
+  DisplayOptions options;
+  options.live = true;
+  options.width = 120;
+  ProgressDisplay display(out, options);
+  display.add_variant("static");
+  display.on_event(event("static", "measuring", "100 requests"), milliseconds(1000));
+  out.str("");
+  display.on_event(event("static", "progress", "40/100 p50 97 µs"), milliseconds(1500));
+  EXPECT_EQ(out.str(),
+            "\x1b[1A"
+            "\x1b[2K  static  measuring     0s  [########------------] 40/100  p50 97 µs  100 "
+            "requests\n");
+  out.str("");
+  // A new stage drops the bar and its note.
+  display.on_event(event("static", "stopping"), milliseconds(2000));
+  EXPECT_EQ(out.str().find("p50"), std::string::npos) << out.str();
+}
+
 }  // namespace
 }  // namespace imgbench
