@@ -147,6 +147,9 @@ class Docker {
   // Names of containers (running or not) carrying label `key=value`.
   virtual std::vector<std::string> containers_with_label(const std::string& key,
                                                          const std::string& value) = 0;
+  // Ids of images (intermediate ones included) carrying label `key=value`, each once, newest first.
+  virtual std::vector<std::string> images_with_label(const std::string& key,
+                                                     const std::string& value) = 0;
 };
 
 // Pure parsers of CLI output; each throws Error naming `what` and the missing/bad field.

@@ -3,6 +3,8 @@
 // the CLI exits 1 for both.
 #include "docker_cli.hpp"
 
+#include <algorithm>
+
 #include "text.hpp"
 
 #include <stdlib.h>  // mkdtemp
@@ -496,6 +498,24 @@ std::vector<std::string> DockerCli::containers_with_label(const std::string& key
     throw_failed("docker ps --filter " + filter, docker_binary_, result);
   }
   return non_empty_lines(result.out);
+}
+
+std::vector<std::string> DockerCli::images_with_label(const std::string& key,
+                                                      const std::string& value) {
+  const std::string filter = value.empty() ? "label=" + key : "label=" + key + "=" + value;
+  const ProcessResult result =
+      call({"images", "-a", "--no-trunc", "--filter", filter, "--format", "{{.ID}}"}, kQueryTimeout);
+  if (!result.ok()) {
+    throw_failed("docker images --filter " + filter, docker_binary_, result);
+  }
+  // An image with several tags is listed once a tag; keep the first (newest) line of each id.
+  std::vector<std::string> ids;
+  for (auto& id : non_empty_lines(result.out)) {
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      ids.push_back(std::move(id));
+    }
+  }
+  return ids;
 }
 
 }  // namespace imgbench

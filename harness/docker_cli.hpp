@@ -36,6 +36,8 @@ class DockerCli final : public Docker {
   void save(const std::string& ref, const std::function<void(int fd)>& reader) override;
   std::vector<std::string> containers_with_label(const std::string& key,
                                                  const std::string& value) override;
+  std::vector<std::string> images_with_label(const std::string& key,
+                                             const std::string& value) override;
 
  private:
   // `docker <args>`, not cancellable (cleanup and quick queries).

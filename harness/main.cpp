@@ -819,7 +819,20 @@ int do_clean(const std::string& run_id) {
       std::cerr << "imgbench: could not remove container " << name << '\n';
     }
   }
-  std::cerr << "imgbench: removed " << removed << " container(s) left by "
+  // Then the images such runs built (tags and step images carry the run label too). An image that
+  // some other container still uses stays, and is named; that is not a failure of this clean.
+  const auto images = docker.images_with_label(kRunLabel, run_id);
+  int images_removed = 0;
+  for (const auto& id : images) {
+    if (docker.remove_image(id)) {
+      ++images_removed;
+    } else {
+      std::cerr << "imgbench: kept image " << id.substr(0, 19)
+                << ": still in use, or referenced by a tag outside the run\n";
+    }
+  }
+  std::cerr << "imgbench: removed " << removed << " container(s) and " << images_removed
+            << " image(s) left by "
             << (run_id.empty() ? std::string("earlier runs") : "run " + run_id) << '\n';
   return removed == static_cast<int>(names.size()) ? kExitOk : kExitUsage;
 }

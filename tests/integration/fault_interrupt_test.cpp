@@ -140,6 +140,14 @@ TEST_F(FaultTest, SigkillLeavesTheContainerAndCleanRunRemovesIt) {
   EXPECT_TRUE(contains(clean.err, "removed 1 container(s)")) << clean.err;
   EXPECT_EQ(containers_of_run(run_id), std::vector<std::string>{});
   EXPECT_EQ(containers_of_run(bystander_run).size(), 1U) << "clean --run removed another run's";
+  EXPECT_TRUE(contains(clean.err, "kept image")) << "the bystander still uses the image: " << clean.err;
+
+  // Once nothing uses it, clean removes the image the killed run left as well.
+  ASSERT_TRUE(docker({"rm", "-f", "imgbench-" + bystander_run}).ok());
+  const auto again = imgbench({"--repo", repo_.root().string(), "clean", "--run", run_id},
+                              seconds(120));
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(images_of_run(run_id), std::vector<std::string>{});
 }
 
 }  // namespace

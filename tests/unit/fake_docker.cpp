@@ -144,6 +144,12 @@ void FakeDocker::save(const std::string& ref, const std::function<void(int fd)>&
   throw Error("docker save " + ref + ": the fake engine keeps no layers");
 }
 
+std::vector<std::string> FakeDocker::images_with_label(const std::string& /*key*/,
+                                                       const std::string& /*value*/) {
+  calls.push_back("images_with_label");
+  return {};
+}
+
 std::vector<std::string> FakeDocker::containers_with_label(const std::string& /*key*/,
                                                            const std::string& /*value*/) {
   return {containers.begin(), containers.end()};

@@ -59,6 +59,8 @@ class FakeDocker final : public Docker {
   void save(const std::string& ref, const std::function<void(int fd)>& reader) override;
   std::vector<std::string> containers_with_label(const std::string& key,
                                                  const std::string& value) override;
+  std::vector<std::string> images_with_label(const std::string& key,
+                                             const std::string& value) override;
 
  private:
   std::map<std::string, std::string> container_variant_;  // container name → variant name
