@@ -15,33 +15,13 @@
 #include "error.hpp"
 #include "regress.hpp"
 #include "text.hpp"
+#include "unique_fd.hpp"
 
 namespace imgbench {
 namespace {
 
 using nlohmann::json;
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  [[nodiscard]] int get() const { return fd_; }
-  // close(2) reports deferred write errors (NFS, quota); returns errno or 0.
-  int close_checked() {
-    const int fd = fd_;
-    fd_ = -1;
-    return ::close(fd) == 0 ? 0 : errno;
-  }
-
- private:
-  int fd_;
-};
 
 [[noreturn]] void fail(const std::filesystem::path& file, const std::string& what, int error) {
   throw Error(file.string() + ": " + what + ": " + std::strerror(error));
@@ -72,7 +52,7 @@ std::string history_line(const Results& results) {
 }
 
 void append_history(const std::filesystem::path& file, std::string_view line) {
-  Fd fd(::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
   if (fd.get() < 0) {
     fail(file, "cannot open for appending", errno);
   }
@@ -83,7 +63,7 @@ void append_history(const std::filesystem::path& file, std::string_view line) {
   }
   if (st.st_size > 0) {
     // The append descriptor is write-only; a second one reads the last byte.
-    Fd reader(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd reader(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     char last = '\n';
     if (reader.get() >= 0 && ::pread(reader.get(), &last, 1, st.st_size - 1) == 1 && last != '\n') {
       text += '\n';

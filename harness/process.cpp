@@ -19,6 +19,8 @@
 #include <thread>
 #include <utility>
 
+#include "unique_fd.hpp"
+
 extern char** environ;  // NOLINT: POSIX declares it nowhere in a header
 
 namespace imgbench {
@@ -37,34 +39,6 @@ constexpr milliseconds kDrainAfterExit{250};
 constexpr milliseconds kDrainAfterKill{100};
 constexpr std::size_t kReadChunk = 64U * 1024U;
 
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-
-  [[nodiscard]] int get() const { return fd_; }
-  [[nodiscard]] bool valid() const { return fd_ >= 0; }
-  void reset() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-
- private:
-  int fd_ = -1;
-};
 
 struct Pipe {
   UniqueFd read_end;

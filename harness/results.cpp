@@ -15,6 +15,7 @@
 
 #include "error.hpp"
 #include "text.hpp"
+#include "unique_fd.hpp"
 
 namespace imgbench {
 
@@ -537,27 +538,6 @@ Results results_from_json(const json& json_value, std::string_view source) {
 
 namespace {
 
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  [[nodiscard]] int get() const { return fd_; }
-  // Closes now so that the caller sees close()'s error (NFS and some FUSE report write errors only
-  // there); returns 0 or an errno.
-  [[nodiscard]] int close_checked() {
-    const int fd = std::exchange(fd_, -1);
-    return ::close(fd) == 0 ? 0 : errno;
-  }
-
- private:
-  int fd_;
-};
 
 // Removes a temporary path unless the operation committed (renamed it into place).
 class TempPath {
