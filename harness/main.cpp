@@ -39,6 +39,7 @@
 #include "regress_report.hpp"
 #include "report.hpp"
 #include "results.hpp"
+#include "run_folder.hpp"
 #include "runner.hpp"
 #include "stats.hpp"
 #include "text.hpp"
@@ -92,33 +93,6 @@ std::string render(const Results& results, void (*writer)(std::ostream&, const R
   std::ostringstream out;
   writer(out, results);
   return out.str();
-}
-
-// Writes charts/*.svg (the paths report.md links to) and report.html into `dir`, each atomically.
-void write_charts_and_html(const fs::path& dir, const Results& results) {
-  std::error_code ec;
-  fs::create_directories(dir / "charts", ec);
-  if (ec) {
-    throw Error("cannot create charts folder " + (dir / "charts").string() + ": " + ec.message());
-  }
-  for (const auto& chart : chart_files()) {
-    write_file_atomic(dir / chart.path, chart.render(results));
-  }
-  write_file_atomic(dir / "report.html", render(results, write_html));
-}
-
-// Writes results.json, results.csv, report.md, the charts and report.html into `dir`, each
-// atomically.
-void write_run_folder(const fs::path& dir, const Results& results) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) {
-    throw Error("cannot create results folder " + dir.string() + ": " + ec.message());
-  }
-  write_file_atomic(dir / "results.json", to_json(results).dump(2) + "\n");
-  write_file_atomic(dir / "results.csv", render(results, write_csv));
-  write_file_atomic(dir / "report.md", render(results, write_markdown));
-  write_charts_and_html(dir, results);
 }
 
 // Columns of the terminal on stderr; 80 when it does not say.
@@ -278,9 +252,10 @@ int do_run(const RunArgs& args, const std::string& repo_option) {
     return kExitInterrupted;
   }
 
-  write_run_folder(out, results);
-  if (!runner.benchmark_json().empty()) {
-    write_file_atomic(out / "benchmark.json", runner.benchmark_json());
+  if (!publish_run_folder(out, results, runner.benchmark_json(), &g_interrupted)) {
+    std::cerr << "imgbench: interrupted while writing; no results written, previous results left "
+                 "as they were\n";
+    return kExitInterrupted;
   }
   if (args.out.empty()) {
     replace_symlink_atomic(results_dir / "latest", fs::path("runs") / results.run.id);
@@ -555,9 +530,14 @@ int check_results(const CheckArgs& args, const fs::path& repo, const Results& re
     return args.advisory ? kExitOk : report.exit_code;
   }
   const BaselineOutcome outcome = compare_with_baseline(args, repo, *baseline, results);
+  // No budget anywhere is "nothing to check" only when budgets are all there is to check; beside a
+  // baseline (or REV) the comparison is the check.
+  const bool no_budgets = report.checked.empty() && report.over == 0 && report.failed == 0 &&
+                          report.not_measured == 0;
+  const int budget_code = no_budgets ? kExitOk : report.exit_code;
   // A --strict refusal is the answer, whatever the budgets say.
   const int exit_code =
-      outcome.refused ? kExitUsage : combine_check_codes(report.exit_code, outcome.exit_code);
+      outcome.refused ? kExitUsage : combine_check_codes(budget_code, outcome.exit_code);
   if (args.advisory) {
     std::cerr << "imgbench: --advisory: exit " << exit_code << " becomes 0\n";
     return kExitOk;
@@ -612,9 +592,9 @@ int do_check_against(const CheckArgs& args, const fs::path& repo) {
   }
 
   const fs::path out = repo / "results" / "runs" / (results.run.id + "-against");
-  write_run_folder(out, results);
-  if (!benchmark_json.empty()) {
-    write_file_atomic(out / "benchmark.json", benchmark_json);
+  if (!publish_run_folder(out, results, benchmark_json, &g_interrupted)) {
+    std::cerr << "imgbench: interrupted while writing; no results written\n";
+    return kExitInterrupted;
   }
   std::cerr << "imgbench: wrote " << out.string()
             << "/{results.json,results.csv,report.md,report.html,charts/,benchmark.json}\n";
