@@ -6,10 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -162,7 +164,8 @@ std::string run_id_from(const std::string& stderr_text) {
 }
 
 BackgroundImgbench::BackgroundImgbench(const std::vector<std::string>& args,
-                                       const fs::path& stderr_file)
+                                       const fs::path& stderr_file,
+                                       const std::vector<std::string>& env)
     : stderr_file_(stderr_file) {
   std::vector<std::string> argv_text{IMGBENCH_BINARY};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
@@ -171,6 +174,24 @@ BackgroundImgbench::BackgroundImgbench(const std::vector<std::string>& args,
     argv.push_back(a.data());
   }
   argv.push_back(nullptr);
+  // This process's environment, then `env`'s entries.
+  std::vector<std::string> env_text;
+  const auto overridden = [&env](std::string_view entry) {
+    const auto name = entry.substr(0, entry.find('=') + 1);
+    return std::any_of(env.begin(), env.end(),
+                       [&name](const std::string& e) { return e.starts_with(name); });
+  };
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!overridden(*e)) {
+      env_text.emplace_back(*e);
+    }
+  }
+  env_text.insert(env_text.end(), env.begin(), env.end());
+  std::vector<char*> envp;
+  for (auto& e : env_text) {
+    envp.push_back(e.data());
+  }
+  envp.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -178,7 +199,7 @@ BackgroundImgbench::BackgroundImgbench(const std::vector<std::string>& args,
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file_.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
-  if (posix_spawn(&pid, IMGBENCH_BINARY, &actions, nullptr, argv.data(), environ) == 0) {
+  if (posix_spawn(&pid, IMGBENCH_BINARY, &actions, nullptr, argv.data(), envp.data()) == 0) {
     pid_ = pid;
   }
   posix_spawn_file_actions_destroy(&actions);

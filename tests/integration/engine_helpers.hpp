@@ -78,7 +78,9 @@ ProcessResult imgbench(const std::vector<std::string>& args, std::chrono::second
 // signal it. The destructor kills (SIGKILL) and reaps a child that is still running.
 class BackgroundImgbench {
  public:
-  BackgroundImgbench(const std::vector<std::string>& args, const fs::path& stderr_file);
+  // `env` entries ("NAME=value") are added to the child's environment.
+  BackgroundImgbench(const std::vector<std::string>& args, const fs::path& stderr_file,
+                     const std::vector<std::string>& env = {});
   BackgroundImgbench(const BackgroundImgbench&) = delete;
   BackgroundImgbench& operator=(const BackgroundImgbench&) = delete;
   ~BackgroundImgbench();

@@ -1,6 +1,7 @@
-// Interrupts: SIGINT while a variant builds, while one waits for readiness, during the latency loop
-// and during load. Each time imgbench exits 130 within seconds, every container and image of the
-// run is gone and the previous results are untouched. And SIGKILL, which no handler sees: the
+// Interrupts: SIGINT and SIGTERM while a variant builds, while one waits for readiness, during the
+// latency loop, during load and while the results are written. Each time imgbench exits 130 within
+// seconds, every container and image of the run is gone, no run folder (or half of one) is left and
+// the previous results are untouched. And SIGKILL, which no handler sees: the
 // container it leaves is found by its label and removed by `imgbench clean --run <id>`.
 #include <gtest/gtest.h>
 
@@ -27,14 +28,16 @@ std::function<bool(const std::string&)> after(std::chrono::milliseconds pause) {
   };
 }
 
-class Interrupt : public FaultTest {
+// Each scenario runs once with SIGINT (Ctrl-C) and once with SIGTERM (`kill`, a CI runner's cancel).
+class Interrupt : public FaultTest, public ::testing::WithParamInterface<int> {
  protected:
   // Starts the run, waits for `stage` on stderr and then until `there` says the run is where it
-  // should be interrupted, sends SIGINT and checks the whole promise of an interrupted run.
+  // should be interrupted, sends the signal and checks the whole promise of an interrupted run.
   void interrupt_at(const std::vector<std::string>& args, const std::string& stage,
-                    const std::function<bool(const std::string& run_id)>& there) {
+                    const std::function<bool(const std::string& run_id)>& there,
+                    const std::vector<std::string>& env = {}) {
     repo_.add_previous_run();
-    BackgroundImgbench run(args, repo_.root() / "imgbench.err");
+    BackgroundImgbench run(args, repo_.root() / "imgbench.err", env);
     ASSERT_TRUE(run.started());
     const bool at_stage = run.wait_for_stderr(stage, seconds(120));
     const std::string run_id = run_id_from(run.stderr_text());
@@ -50,7 +53,7 @@ class Interrupt : public FaultTest {
     ASSERT_TRUE(arrived) << "never got to the point of the interrupt: " << run.stderr_text();
 
     const auto sent = std::chrono::steady_clock::now();
-    run.signal(SIGINT);
+    run.signal(GetParam());
     const auto code = run.wait(seconds(60));
     const auto took = std::chrono::steady_clock::now() - sent;
     EXPECT_EQ(code, 130) << run.stderr_text();
@@ -65,7 +68,13 @@ class Interrupt : public FaultTest {
   }
 };
 
-TEST_F(Interrupt, SigintWhileBuildingExits130AndLeavesNothing) {
+std::string signal_name(const ::testing::TestParamInfo<int>& info) {
+  return info.param == SIGINT ? "Sigint" : info.param == SIGTERM ? "Sigterm" : "Signal";
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, Interrupt, ::testing::Values(SIGINT, SIGTERM), signal_name);
+
+TEST_P(Interrupt, WhileBuildingExits130AndLeavesNothing) {
   if (!base_image_available()) {
     GTEST_SKIP() << kBaseImage << " is missing; run `make bases`";
   }
@@ -84,7 +93,7 @@ TEST_F(Interrupt, SigintWhileBuildingExits130AndLeavesNothing) {
   EXPECT_FALSE(contains(build_containers(), marker)) << "the build's RUN container was left";
 }
 
-TEST_F(Interrupt, SigintWhileWaitingForReadyExits130AndLeavesNothing) {
+TEST_P(Interrupt, WhileWaitingForReadyExits130AndLeavesNothing) {
   add_healthy();
   add_fault("mute", {"silent"}, 120000);
   // Running and past `docker run`: the harness is polling it for readiness.
@@ -97,16 +106,25 @@ TEST_F(Interrupt, SigintWhileWaitingForReadyExits130AndLeavesNothing) {
   });
 }
 
-TEST_F(Interrupt, SigintDuringTheLatencyLoopExits130AndLeavesNothing) {
+TEST_P(Interrupt, DuringTheLatencyLoopExits130AndLeavesNothing) {
   add_healthy();
   interrupt_at(with_option(small_run_args(repo_), "--requests", "5000000"),
                "healthy: measuring — 5000000 requests", after(std::chrono::milliseconds(500)));
 }
 
-TEST_F(Interrupt, SigintDuringLoadExits130AndLeavesNothing) {
+TEST_P(Interrupt, DuringLoadExits130AndLeavesNothing) {
   add_healthy();
   interrupt_at(with_option(small_run_args(repo_), "--duration", "120"), "healthy: load",
                after(std::chrono::milliseconds(500)));
+}
+
+// Every variant measured and every file written, in the staging folder: the failpoint holds the run
+// there, just before the rename that would publish it.
+TEST_P(Interrupt, WhileWritingTheResultsExits130AndPublishesNothing) {
+  add_healthy();
+  // interrupt_at counts the entries of runs/: a staging folder left behind would be one more.
+  interrupt_at(small_run_args(repo_), "failpoint before-publish",
+               after(std::chrono::milliseconds(0)), {"IMGBENCH_FAILPOINT=before-publish"});
 }
 
 TEST_F(FaultTest, SigkillLeavesTheContainerAndCleanRunRemovesIt) {
