@@ -9,6 +9,7 @@
 //   fault_server exit-now       exits with code 3 at once
 //   fault_server crash-after N  answers N requests like `ok`, then exits with code 9
 //   fault_server ignore-term    like `ok`, but ignores SIGTERM (only SIGKILL stops it)
+//   fault_server delay-us N     like `ok`, but sleeps N µs before each answer (a slower release)
 //
 // The port is $PORT, else 8080.
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,7 +39,7 @@ constexpr int kDefaultPort = 8080;
 constexpr std::size_t kReadChunkBytes = 4096;
 constexpr std::size_t kMaxPendingBytes = 64 * 1024;  // a client that never ends its head is dropped
 
-enum class Mode { Ok, Status503, Silent, ExitNow, CrashAfter, IgnoreTerm };
+enum class Mode { Ok, Status503, Silent, ExitNow, CrashAfter, IgnoreTerm, DelayUs };
 
 volatile std::sig_atomic_t g_stop = 0;
 
@@ -51,7 +53,8 @@ void log_line(const std::string& text) {
 
 int usage() {
   log_line(
-      "usage: fault_server ok | status503 | silent | exit-now | crash-after N | ignore-term");
+      "usage: fault_server ok | status503 | silent | exit-now | crash-after N | ignore-term | "
+      "delay-us N");
   return kUsageExit;
 }
 
@@ -101,7 +104,8 @@ struct Connection {
 
 class Server {
  public:
-  Server(Mode mode, long crash_after) : mode_(mode), crash_after_(crash_after) {}
+  // `count` is crash-after's N or delay-us's N.
+  Server(Mode mode, long count) : mode_(mode), count_(count) {}
 
   int listen_on(int port) {
     listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -190,6 +194,12 @@ class Server {
   }
 
   bool answer(int fd, const std::string& head) {
+    if (mode_ == Mode::DelayUs) {
+      // Whole, even when a signal interrupts the sleep: the delay is the point of the mode.
+      timespec left{count_ / 1'000'000, (count_ % 1'000'000) * 1000};
+      while (::nanosleep(&left, &left) != 0 && errno == EINTR) {
+      }
+    }
     std::string text;
     if (mode_ == Mode::Status503) {
       if (!said_503_) {
@@ -204,7 +214,7 @@ class Server {
     }
     const bool sent = send_all(fd, text);
     ++answered_;
-    if (mode_ == Mode::CrashAfter && answered_ >= crash_after_) {
+    if (mode_ == Mode::CrashAfter && answered_ >= count_) {
       log_line("crash-after: answered " + std::to_string(answered_) +
                " requests; exiting with code " + std::to_string(kCrashCode));
       std::_Exit(kCrashCode);
@@ -213,7 +223,7 @@ class Server {
   }
 
   Mode mode_;
-  long crash_after_;
+  long count_;
   int listener_ = -1;
   std::vector<Connection> connections_;
   long answered_ = 0;
@@ -245,7 +255,7 @@ int main(int argc, char** argv) {
   }
   const std::string_view name = argv[1];
   Mode mode = Mode::Ok;
-  long crash_after = 0;
+  long count = 0;
   if (name == "ok") {
     mode = Mode::Ok;
   } else if (name == "status503") {
@@ -256,12 +266,17 @@ int main(int argc, char** argv) {
     log_line("exit-now: exiting with code " + std::to_string(kExitNowCode));
     return kExitNowCode;
   } else if (name == "crash-after") {
-    if (argc < 3 || !parse_count(argv[2], crash_after)) {
+    if (argc < 3 || !parse_count(argv[2], count)) {
       return usage();
     }
     mode = Mode::CrashAfter;
   } else if (name == "ignore-term") {
     mode = Mode::IgnoreTerm;
+  } else if (name == "delay-us") {
+    if (argc < 3 || !parse_count(argv[2], count) || count > 10'000'000) {
+      return usage();
+    }
+    mode = Mode::DelayUs;
   } else {
     return usage();
   }
@@ -278,11 +293,11 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &interrupt, nullptr);
 
   const int port = port_from_env();
-  Server server(mode, crash_after);
+  Server server(mode, count);
   if (server.listen_on(port) != 0) {
     return 1;
   }
-  const std::string count = mode == Mode::CrashAfter ? " " + std::to_string(crash_after) : "";
-  log_line("mode " + std::string(name) + count + ", listening on port " + std::to_string(port));
+  const bool counted = mode == Mode::CrashAfter || mode == Mode::DelayUs;
+  log_line("mode " + std::string(name) + (counted ? " " + std::to_string(count) : "") + ", listening on port " + std::to_string(port));
   return server.serve();
 }
