@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     const imgbench::LoadResult result = imgbench::run_load(options);
     std::cout << "requests " << result.requests << " errors " << result.errors << " reconnects "
               << result.reconnects << " rps " << result.achieved_rps << " cpu_s "
-              << result.harness_cpu_s << " elapsed_s "
+              << result.harness_cpu_s << " wait_s " << result.harness_wait_s << " elapsed_s "
               << std::chrono::duration<double>(result.elapsed).count() << " p50_us "
               << result.latency_us.percentile(0.5) << " p99_us "
               << result.latency_us.percentile(0.99) << " late " << result.late_starts

@@ -9,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -74,6 +75,23 @@ double process_cpu_seconds() {
     return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) / 1e6;
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Nanoseconds this thread has waited on a run queue (runnable, no CPU), from schedstat's second
+// field; nullopt when the file is missing (a kernel without CONFIG_SCHED_INFO) or unreadable.
+std::optional<double> thread_wait_seconds() {
+  std::FILE* file = std::fopen("/proc/thread-self/schedstat", "re");
+  if (file == nullptr) {
+    return std::nullopt;
+  }
+  unsigned long long on_cpu_ns = 0;
+  unsigned long long waiting_ns = 0;
+  const int fields = std::fscanf(file, "%llu %llu", &on_cpu_ns, &waiting_ns);
+  std::fclose(file);
+  if (fields != 2) {
+    return std::nullopt;
+  }
+  return static_cast<double>(waiting_ns) / 1e9;
 }
 
 // The load measures answers, not bodies.
@@ -599,10 +617,14 @@ LoadResult run_load(const LoadOptions& options) {
   }
 
   const double cpu_before = process_cpu_seconds();
+  const auto wait_before = thread_wait_seconds();
   const auto t0 = Clock::now();
   const auto end = options.rate_rps > 0 ? open_loop(pool, options, t0, result)
                                         : closed_loop(pool, options, t0, result);
   result.harness_cpu_s = process_cpu_seconds() - cpu_before;
+  if (const auto wait_after = thread_wait_seconds(); wait_before && wait_after) {
+    result.harness_wait_s = std::max(0.0, *wait_after - *wait_before);
+  }
   result.elapsed = end - t0;
   const double seconds = std::chrono::duration<double>(result.elapsed).count();
   result.achieved_rps = seconds > 0 ? static_cast<double>(result.requests) / seconds : 0;

@@ -55,6 +55,11 @@ struct LoadResult {
   double intended_rps = 0;        // open loop: the rate asked for; closed loop: 0
   double achieved_rps = 0;        // answered requests / elapsed seconds
   double harness_cpu_s = 0;       // this process's CPU time (user + system) during the phase
+  // Time the measuring thread was runnable but waited for a CPU during the phase (the second field
+  // of /proc/thread-self/schedstat); -1 when the kernel does not say. CPU time plus this wait
+  // near the phase's length means the harness, not the service, set the pace: it was either
+  // working or wanting to work the whole time, whether its own cost or a busy machine held it.
+  double harness_wait_s = -1;
   // Measured requests that had to open a new connection (CURLINFO_NUM_CONNECTS > 0): server-side
   // closes or reconnects after a transport error. 0 means every request reused a pooled connection.
   std::uint64_t reconnects = 0;

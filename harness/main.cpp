@@ -711,6 +711,9 @@ nlohmann::json load_json(const LoadResult& load) {
                         {"errors", load.errors},
                         {"reconnects", load.reconnects},
                         {"harness_cpu_pct", seconds > 0 ? 100.0 * load.harness_cpu_s / seconds : 0}};
+  if (load.harness_wait_s >= 0 && seconds > 0) {
+    out["harness_wait_pct"] = 100.0 * load.harness_wait_s / seconds;
+  }
   if (load.latency_us.count() > 0) {
     out["p50_us"] = load.latency_us.percentile(0.50);
     out["p99_us"] = load.latency_us.percentile(0.99);

@@ -219,11 +219,11 @@ void write_load(std::ostream& out, const std::vector<const VariantResult*>& rows
   for (const auto& column : kLoadColumns) {
     out << " " << column.header << " |";
   }
-  out << " harness CPU |\n|---|";
+  out << " harness CPU | CPU wait |\n|---|";
   for (std::size_t i = 0; i < std::size(kLoadColumns); ++i) {
     out << "--:|";
   }
-  out << "--:|\n";
+  out << "--:|--:|\n";
   std::vector<std::string> saturated;
   for (const auto* v : rows) {
     out << "| " << md(v->name) << " |";
@@ -231,8 +231,11 @@ void write_load(std::ostream& out, const std::vector<const VariantResult*>& rows
       out << " " << scaled(*v, column.metric, column.divisor, column.decimals) << " |";
     }
     const auto cpu = metric(*v, "load_harness_cpu_pct");
-    out << " " << (cpu ? fixed(*cpu, 0) + " %" : std::string(kMissing)) << " |\n";
-    if (cpu && *cpu >= kHarnessSaturatedPct) {
+    const auto wait = metric(*v, "load_harness_wait_pct");
+    out << " " << (cpu ? fixed(*cpu, 0) + " %" : std::string(kMissing)) << " | "
+        << (wait ? fixed(*wait, 0) + " %" : std::string(kMissing)) << " |\n";
+    // Working or wanting to work nearly the whole phase: the harness set the pace.
+    if (cpu && *cpu + wait.value_or(0) >= kHarnessSaturatedPct) {
       saturated.push_back(md(v->name));
     }
   }
@@ -242,11 +245,14 @@ void write_load(std::ostream& out, const std::vector<const VariantResult*>& rows
          "intended send time, so a stall is charged to every request that had to wait behind it "
          "(the *uncorrected* figure, from the actual send, is what a closed-loop tool would "
          "report). Percentiles come from a log-linear histogram (≤ 0.4 % error). *harness CPU* is "
-         "imgbench's own CPU time during the closed-loop phase, per second.\n\n";
+         "imgbench's own CPU time during the closed-loop phase, per second; *CPU wait* is the time "
+         "its measuring thread was ready to run but waited for a CPU (schedstat), per second.\n\n";
   if (!saturated.empty()) {
-    out << "**Harness-bound:** the harness used more than " << fixed(kHarnessSaturatedPct, 0)
-        << " % of a CPU while loading " << join(saturated, ", ")
-        << ", so those throughput figures measure imgbench at least as much as the service.\n\n";
+    out << "**Harness-bound:** the harness was running or waiting for a CPU at least "
+        << fixed(kHarnessSaturatedPct, 0) << " % of the phase while loading "
+        << join(saturated, ", ")
+        << ", so those throughput figures measure imgbench (or a busy machine) at least as much "
+           "as the service.\n\n";
   }
 }
 

@@ -329,6 +329,9 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     }
     if (seconds > 0) {
       w.add(prefix + "_harness_cpu_pct", 100.0 * load.harness_cpu_s / seconds);
+      if (load.harness_wait_s >= 0) {
+        w.add(prefix + "_harness_wait_pct", 100.0 * load.harness_wait_s / seconds);
+      }
     }
     w.totals[prefix + "_errors"] += static_cast<double>(load.errors);
   };

@@ -236,6 +236,7 @@ LoadResult FakeProbe::load(const LoadOptions& options) {
   result.intended_rps = options.rate_rps;
   result.achieved_rps = 1000;
   result.harness_cpu_s = 0.5;
+  result.harness_wait_s = 0.25;
   result.elapsed = std::chrono::seconds(1);
   return result;
 }

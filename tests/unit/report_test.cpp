@@ -276,6 +276,29 @@ TEST(Report, LatencyTableShowsKeepAliveColdAndTheRepetitionsSpread) {
   EXPECT_NE(md.find("*cold* requests each open a new TCP connection"), std::string::npos);
 }
 
+// Running plus waiting for a CPU is what saturation looks like on a shared machine: 60 % on a CPU
+// and 35 % waiting for one is as harness-bound as 95 % on a CPU; 60 % and 10 % is not.
+TEST(Report, HarnessThatRanOrWaitedForACpuNearlyAllThePhaseIsFlagged) {
+  Results r;
+  auto busy = ok_variant("busy", 2e6);
+  busy.metrics["load_rps"] = 40'000;
+  busy.metrics["load_harness_cpu_pct"] = 60;
+  busy.metrics["load_harness_wait_pct"] = 35;
+  auto idle = ok_variant("idle", 1e6);
+  idle.metrics["load_rps"] = 8'000;
+  idle.metrics["load_harness_cpu_pct"] = 60;
+  idle.metrics["load_harness_wait_pct"] = 10;
+  r.variants = {busy, idle};
+  const std::string md = markdown(r);
+  EXPECT_NE(md.find("| 60 % | 35 % |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 60 % | 10 % |"), std::string::npos) << md;
+  const auto flag = md.find("**Harness-bound:**");
+  ASSERT_NE(flag, std::string::npos) << md;
+  const std::string sentence = md.substr(flag, md.find('\n', flag) - flag);
+  EXPECT_NE(sentence.find("while loading busy,"), std::string::npos) << sentence;
+  EXPECT_EQ(sentence.find("idle"), std::string::npos) << sentence;
+}
+
 TEST(Report, NoLatencyMeansNoLatencyTable) {
   Results r;
   r.variants.push_back(ok_variant("static", 1e6));

@@ -151,6 +151,7 @@ TEST_F(RunnerTest, LoadPhasesRecordThroughputPercentilesAndHarnessCpu) {
   EXPECT_NEAR(m.at("load_p99_us"), 1089, 1089 * 0.004);
   EXPECT_NEAR(m.at("open_uncorrected_p50_us"), 299.5, 299.5 * 0.004);
   EXPECT_EQ(m.at("load_harness_cpu_pct"), 50);
+  EXPECT_EQ(m.at("load_harness_wait_pct"), 25);
   EXPECT_EQ(m.at("load_errors"), 4);   // summed over repetitions
   EXPECT_EQ(m.at("open_late_starts"), 14);
 }
