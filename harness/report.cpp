@@ -207,6 +207,8 @@ constexpr Column kLoadColumns[] = {
 
 // A harness thread busier than this was more likely the bottleneck than the service.
 constexpr double kHarnessSaturatedPct = 90;
+// Open-loop p99 this many times the closed-loop p99 gets a sentence of its own: stalls.
+constexpr double kStallRatio = 5;
 
 void write_load(std::ostream& out, const std::vector<const VariantResult*>& rows) {
   const bool any = std::any_of(rows.begin(), rows.end(), [](const VariantResult* v) {
@@ -247,6 +249,26 @@ void write_load(std::ostream& out, const std::vector<const VariantResult*>& rows
          "report). Percentiles come from a log-linear histogram (≤ 0.4 % error). *harness CPU* is "
          "imgbench's own CPU time during the closed-loop phase, per second; *CPU wait* is the time "
          "its measuring thread was ready to run but waited for a CPU (schedstat), per second.\n\n";
+  // The gap the open loop exists to show, said for the variants where it is large.
+  for (const auto* v : rows) {
+    const auto open = metric(*v, "open_p99_us");
+    const auto closed = metric(*v, "load_p99_us");
+    const auto uncorrected = metric(*v, "open_uncorrected_p99_us");
+    if (!open || !closed || *closed <= 0 || *open < kStallRatio * *closed) {
+      continue;
+    }
+    out << "**" << md(v->name) << ":** the open-loop p99 (" << fixed(*open / 1000, 1)
+        << " ms) is " << fixed(*open / *closed, 0) << "× the closed-loop p99 ("
+        << fixed(*closed / 1000, 1) << " ms)";
+    if (uncorrected) {
+      out << " and " << fixed(*open / std::max(*uncorrected, 1.0), 0)
+          << "× the same requests timed from their actual send (" << fixed(*uncorrected / 1000, 1)
+          << " ms)";
+    }
+    out << ": the service stalls now and then, and at a fixed rate every request that arrives "
+           "during a stall waits for it, while a closed loop stops sending during the stall and "
+           "counts it in only the few requests that were in flight.\n\n";
+  }
   if (!saturated.empty()) {
     out << "**Harness-bound:** the harness was running or waiting for a CPU at least "
         << fixed(kHarnessSaturatedPct, 0) << " % of the phase while loading "
