@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "policy.hpp"
+#include "result_builders.hpp"
 
 namespace imgbench {
 namespace {
@@ -43,14 +44,7 @@ void expect_golden(const std::string& actual, const std::string& name) {
   EXPECT_EQ(actual, read_text(file)) << "rendering differs from " << file;
 }
 
-VariantResult variant(const std::string& name, std::map<std::string, double> metrics,
-                      std::map<std::string, std::vector<double>> samples = {}) {
-  VariantResult v;
-  v.name = name;
-  v.metrics = std::move(metrics);
-  v.samples = std::move(samples);
-  return v;
-}
+using test::variant;
 
 // One comparison with every verdict: static grew by 5 MiB and got slower (significantly), slim
 // got faster, fat has an accepted extra layer, 3-repetition latency, an unchanged size and a new

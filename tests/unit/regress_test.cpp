@@ -12,20 +12,14 @@
 #include "baseline.hpp"
 #include "error.hpp"
 #include "policy.hpp"
+#include "result_builders.hpp"
 
 namespace imgbench {
 namespace {
 
 constexpr double kMiB = 1024.0 * 1024.0;
 
-VariantResult variant(const std::string& name, std::map<std::string, double> metrics,
-                      std::map<std::string, std::vector<double>> samples = {}) {
-  VariantResult v;
-  v.name = name;
-  v.metrics = std::move(metrics);
-  v.samples = std::move(samples);
-  return v;
-}
+using test::variant;
 
 Results run(const std::string& id, std::vector<VariantResult> variants) {
   Results r;
