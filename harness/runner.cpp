@@ -603,7 +603,7 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     }
     emit(v.name, "measuring",
          std::to_string(params.requests) + " requests to " + url + ", " + rep_text);
-    // The timed loop: one request an iteration, its time from the harness's own clock around it.
+    // The timed loop: one request an iteration, timed by the harness's own clock (see RequestSample).
     std::vector<double> latency_us;
     latency_us.reserve(static_cast<std::size_t>(params.requests));
     int errors = 0;
