@@ -96,9 +96,15 @@ void judge_noisy(const MetricRule& rule, const VariantResult& b, const VariantRe
   const auto needed = static_cast<std::size_t>(rule.min_repetitions);
   if (bs.size() < needed || cs.size() < needed) {
     row.verdict = Verdict::TooFewSamples;
-    row.reason = std::to_string(bs.size()) + " baseline and " + std::to_string(cs.size()) +
-                 " current repetition samples; the test needs " + std::to_string(needed) +
-                 " a side";
+    if (bs.empty() && cs.empty()) {
+      // A figure taken once a run (a build), never per repetition: no run can give it samples.
+      row.reason = "measured once a run, not per repetition, so there are no samples to test; "
+                   "the test needs " + std::to_string(needed) + " a side";
+    } else {
+      row.reason = std::to_string(bs.size()) + " baseline and " + std::to_string(cs.size()) +
+                   " current repetition samples; the test needs " + std::to_string(needed) +
+                   " a side";
+    }
     return;
   }
   // Lower is better: a regression is current tending larger than baseline.

@@ -237,6 +237,9 @@ TEST(RegressNoisy, AMetricWithoutSamplesIsTooFewSamples) {
   const auto& r = row(c, "v", "build_cold_ms");
   EXPECT_EQ(r.verdict, Verdict::TooFewSamples);
   EXPECT_DOUBLE_EQ(*r.change_pct, 100.0);
+  EXPECT_EQ(r.reason,
+            "measured once a run, not per repetition, so there are no samples to test; the test "
+            "needs 5 a side");
 }
 
 TEST(RegressNoisy, IdenticalSamplesAreNoiseWithPOne) {
