@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "transfer_stamps.hpp"
 
 namespace imgbench {
 namespace {
@@ -102,32 +103,12 @@ struct Slot {
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
   Clock::time_point intended;  // the open loop's schedule (== sent in the closed loop)
   Clock::time_point sent;      // handed to libcurl
-  // Stamped by libcurl's callbacks: the request about to be written on a ready connection, and the
-  // answer's last byte. The latency runs to the last byte, from `intended` (open loop, corrected)
-  // or from the write (closed loop, and the open loop's uncorrected figure), which leaves libcurl's
-  // bookkeeping around each transfer out, as on the sequential path (probe.cpp).
-  Clock::time_point written;
-  Clock::time_point last_byte;
-  bool was_written = false;
-  bool answered = false;
+  // The request's write and the answer's last byte, from libcurl's callbacks. The latency runs to
+  // the last byte, from `intended` (open loop, corrected) or from the write (closed loop, and the
+  // open loop's uncorrected figure).
+  TransferStamps stamps;
   bool active = false;
 };
-
-// The load measures answers, not bodies; each chunk, and each header line, moves the answer's end.
-std::size_t on_answer_bytes(char* /*data*/, std::size_t size, std::size_t count, void* user) {
-  auto* slot = static_cast<Slot*>(user);
-  slot->last_byte = Clock::now();
-  slot->answered = true;
-  return size * count;
-}
-
-int on_prereq(void* user, char* /*remote_ip*/, char* /*local_ip*/, int /*remote_port*/,
-              int /*local_port*/) {
-  auto* slot = static_cast<Slot*>(user);
-  slot->written = Clock::now();
-  slot->was_written = true;
-  return CURL_PREREQFUNC_OK;
-}
 
 struct Done {
   Slot* slot;
@@ -218,14 +199,7 @@ class Pool {
       check(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms), "CURLOPT_TIMEOUT_MS");
       check(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms),
             "CURLOPT_CONNECTTIMEOUT_MS");
-      void* user = static_cast<void*>(slot.get());
-      check(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_answer_bytes), "CURLOPT_WRITEFUNCTION");
-      check(curl_easy_setopt(h, CURLOPT_WRITEDATA, user), "CURLOPT_WRITEDATA");
-      check(curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_answer_bytes),
-            "CURLOPT_HEADERFUNCTION");
-      check(curl_easy_setopt(h, CURLOPT_HEADERDATA, user), "CURLOPT_HEADERDATA");
-      check(curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq), "CURLOPT_PREREQFUNCTION");
-      check(curl_easy_setopt(h, CURLOPT_PREREQDATA, user), "CURLOPT_PREREQDATA");
+      check(slot->stamps.install(h), "the transfer callbacks");
       check(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, slot->error_buffer.data()),
             "CURLOPT_ERRORBUFFER");
       check(curl_easy_setopt(h, CURLOPT_PRIVATE, static_cast<void*>(slot.get())),
@@ -253,8 +227,7 @@ class Pool {
     slot.error_buffer[0] = '\0';
     slot.intended = intended;
     slot.sent = sent;
-    slot.was_written = false;
-    slot.answered = false;
+    slot.stamps.clear();
     check(curl_multi_add_handle(multi_.get(), slot.handle.get()), "curl_multi_add_handle");
     slot.active = true;
     ++active_;
@@ -459,8 +432,9 @@ void record(const Done& done, Clock::time_point at, const LoadOptions& options,
   }
   ++result.requests;
   const Slot& slot = *done.slot;
-  const auto end = slot.answered ? slot.last_byte : at;
-  const auto written = slot.was_written && slot.written <= end ? slot.written : slot.sent;
+  const TransferStamps& stamps = slot.stamps;
+  const auto end = stamps.answered ? stamps.last_byte : at;
+  const auto written = stamps.was_written && stamps.written <= end ? stamps.written : slot.sent;
   if (options.rate_rps > 0) {
     result.latency_us.record(to_us(end - slot.intended));
     result.uncorrected_latency_us.record(to_us(end - written));

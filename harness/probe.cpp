@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "error.hpp"
+#include "transfer_stamps.hpp"
 
 namespace imgbench {
 namespace {
@@ -19,49 +20,6 @@ struct CurlEasyDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
 };
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
-
-// What libcurl tells the callbacks of one request: when it was about to write the request on a
-// connection it had ready, and when the answer's last byte (header line or body) arrived.
-struct Stamps {
-  Clock::time_point request_written;
-  Clock::time_point last_byte;
-  bool written = false;
-  bool answered = false;
-  std::uint64_t body_bytes = 0;
-
-  void clear_request() {
-    written = false;
-    answered = false;
-  }
-};
-
-// Bodies are thrown away (the probe times answers, it does not read them) but counted, so a caller
-// can tell "200 with a body" from "200 with nothing"; each chunk moves the answer's end.
-std::size_t on_body(char* /*data*/, std::size_t size, std::size_t count, void* user) {
-  auto* stamps = static_cast<Stamps*>(user);
-  const std::size_t bytes = size * count;
-  stamps->body_bytes += bytes;
-  stamps->last_byte = Clock::now();
-  stamps->answered = true;
-  return bytes;
-}
-
-// Each header line moves the answer's end too, so an answer without a body ends at its blank line.
-std::size_t on_header(char* /*data*/, std::size_t size, std::size_t count, void* user) {
-  auto* stamps = static_cast<Stamps*>(user);
-  stamps->last_byte = Clock::now();
-  stamps->answered = true;
-  return size * count;
-}
-
-// Called once the connection is connected or reused and the request is about to be written.
-int on_prereq(void* user, char* /*remote_ip*/, char* /*local_ip*/, int /*remote_port*/,
-              int /*local_port*/) {
-  auto* stamps = static_cast<Stamps*>(user);
-  stamps->request_written = Clock::now();
-  stamps->written = true;
-  return CURL_PREREQFUNC_OK;
-}
 
 void check(CURLcode rc, const char* what) {
   if (rc != CURLE_OK) {
@@ -98,15 +56,7 @@ class Transfer {
     check(curl_easy_setopt(h, CURLOPT_NOPROXY, "*"), "CURLOPT_NOPROXY");
     // A redirect is an answer like any other; following it would time a different request.
     check(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L), "CURLOPT_FOLLOWLOCATION");
-    check(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body), "CURLOPT_WRITEFUNCTION");
-    check(curl_easy_setopt(h, CURLOPT_WRITEDATA, static_cast<void*>(&stamps_)),
-          "CURLOPT_WRITEDATA");
-    check(curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header), "CURLOPT_HEADERFUNCTION");
-    check(curl_easy_setopt(h, CURLOPT_HEADERDATA, static_cast<void*>(&stamps_)),
-          "CURLOPT_HEADERDATA");
-    check(curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq), "CURLOPT_PREREQFUNCTION");
-    check(curl_easy_setopt(h, CURLOPT_PREREQDATA, static_cast<void*>(&stamps_)),
-          "CURLOPT_PREREQDATA");
+    check(stamps_.install(h), "the transfer callbacks");
     check(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer_.data()), "CURLOPT_ERRORBUFFER");
   }
 
@@ -116,7 +66,7 @@ class Transfer {
   ~Transfer() = default;
 
   [[nodiscard]] CURL* get() const { return handle_.get(); }
-  [[nodiscard]] const Stamps& stamps() const { return stamps_; }
+  [[nodiscard]] const TransferStamps& stamps() const { return stamps_; }
 
   void set_timeout(std::chrono::milliseconds limit) {
     const long ms = to_curl_ms(limit);
@@ -126,7 +76,7 @@ class Transfer {
   }
 
   [[nodiscard]] CURLcode perform() {
-    stamps_.clear_request();
+    stamps_.clear();
     return curl_easy_perform(handle_.get());
   }
 
@@ -168,7 +118,7 @@ class Transfer {
  private:
   CurlEasy handle_;
   std::array<char, CURL_ERROR_SIZE> error_buffer_{};
-  Stamps stamps_;
+  TransferStamps stamps_;
 };
 
 void require_url(const std::string& url, const char* who) {
@@ -278,9 +228,9 @@ class CurlSequentialClient final : public SequentialClient {
     // byte, which leaves out libcurl's own bookkeeping before and after the transfer (about 11 µs
     // a request here, more than a tenth of a fast service's answer). A cold request is timed from
     // before libcurl starts, so that opening the connection is part of it.
-    const auto from = !fresh_ && transfer_.stamps().written ? transfer_.stamps().request_written
-                                                            : started;
-    const auto to = transfer_.stamps().answered ? transfer_.stamps().last_byte : done;
+    const TransferStamps& stamps = transfer_.stamps();
+    const auto from = !fresh_ && stamps.was_written ? stamps.written : started;
+    const auto to = stamps.answered ? stamps.last_byte : done;
     sample.elapsed = to >= from ? to - from : done - started;
     sample.new_connection = transfer_.new_connections() > 0;
     if (rc != CURLE_OK) {
