@@ -30,40 +30,35 @@ TEST_F(FaultTest, ContainerThatExitsAtOnceFailsWithItsExitCodeAndLog) {
   expect_nothing_left(results.at("run").at("id"));
 }
 
-TEST_F(FaultTest, CrashInTheMiddleOfTheLatencyLoopFailsWithCodeAndPhase) {
-  add_healthy();
-  // 1 readiness answer + 20 warm-up requests, then 79 of the 200 measured ones.
-  add_fault("crashes", {"crash-after", "100"});
-  const auto run = imgbench(small_run_args(repo_), kRunTimeout);
-  ASSERT_EQ(run.outcome, Outcome::Exited) << run.describe();
-  EXPECT_EQ(run.exit_code, 3) << run.err;
+class CrashTest : public FaultTest {
+ protected:
+  void expect_crash_during(int answers, const std::string& phase) {
+    add_healthy();
+    add_fault("crashes", {"crash-after", std::to_string(answers)});
+    const auto run = imgbench(small_run_args(repo_), kRunTimeout);
+    ASSERT_EQ(run.outcome, Outcome::Exited) << run.describe();
+    EXPECT_EQ(run.exit_code, 3) << run.err;
 
-  const json results = latest_results();
-  const json crashes = variant_named(results, "crashes");
-  EXPECT_EQ(crashes.value("status", ""), "failed");
-  EXPECT_EQ(text_of(crashes, "reason"), "the container exited with code 9 during the latency loop");
-  EXPECT_TRUE(contains(text_of(crashes, "log_tail"), "answered 100 requests; exiting with code 9"))
-      << text_of(crashes, "log_tail");
-  EXPECT_TRUE(measured(variant_named(results, "healthy")));
-  expect_nothing_left(results.at("run").at("id"));
+    const json results = latest_results();
+    const json crashes = variant_named(results, "crashes");
+    EXPECT_EQ(crashes.value("status", ""), "failed");
+    EXPECT_EQ(text_of(crashes, "reason"), "the container exited with code 9 during " + phase);
+    EXPECT_TRUE(contains(text_of(crashes, "log_tail"),
+                         "answered " + std::to_string(answers) + " requests; exiting with code 9"))
+        << text_of(crashes, "log_tail");
+    EXPECT_TRUE(measured(variant_named(results, "healthy")));
+    expect_nothing_left(results.at("run").at("id"));
+  }
+};
+
+// 1 readiness answer + 20 warm-up requests, then 79 of the 200 measured ones.
+TEST_F(CrashTest, CrashInTheMiddleOfTheLatencyLoopFailsWithCodeAndPhase) {
+  expect_crash_during(100, "the latency loop");
 }
 
-TEST_F(FaultTest, CrashUnderLoadFailsWithCodeAndPhase) {
-  add_healthy();
-  // Past the 1 + 20 + 200 + 10 requests before the load phase, well within half a second of load.
-  add_fault("crashes", {"crash-after", "600"});
-  const auto run = imgbench(small_run_args(repo_), kRunTimeout);
-  ASSERT_EQ(run.outcome, Outcome::Exited) << run.describe();
-  EXPECT_EQ(run.exit_code, 3) << run.err;
-
-  const json results = latest_results();
-  const json crashes = variant_named(results, "crashes");
-  EXPECT_EQ(crashes.value("status", ""), "failed");
-  EXPECT_EQ(text_of(crashes, "reason"), "the container exited with code 9 during the load phase");
-  EXPECT_TRUE(contains(text_of(crashes, "log_tail"), "answered 600 requests; exiting with code 9"))
-      << text_of(crashes, "log_tail");
-  EXPECT_TRUE(measured(variant_named(results, "healthy")));
-  expect_nothing_left(results.at("run").at("id"));
+// Past the 1 + 20 + 200 + 10 requests before the load phase, well within half a second of load.
+TEST_F(CrashTest, CrashUnderLoadFailsWithCodeAndPhase) {
+  expect_crash_during(600, "the load phase");
 }
 
 }  // namespace
