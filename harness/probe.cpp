@@ -8,24 +8,15 @@
 #include <mutex>
 #include <thread>
 
+#include "curl_pool.hpp"
 #include "error.hpp"
-#include "transfer_stamps.hpp"
 
 namespace imgbench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct CurlEasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
-
-void check(CURLcode rc, const char* what) {
-  if (rc != CURLE_OK) {
-    throw Error(std::string("libcurl: ") + what + ": " + curl_easy_strerror(rc));
-  }
-}
+void check(CURLcode rc, const char* what) { curl_check(rc, what); }
 
 // libcurl's timeouts take whole milliseconds and treat 0 as "no limit": never hand it 0.
 long to_curl_ms(std::chrono::milliseconds limit) {
@@ -36,8 +27,8 @@ bool cancelled(const volatile std::sig_atomic_t* cancel) {
   return cancel != nullptr && *cancel != 0;
 }
 
-// One easy handle with everything the two measurements share. The error buffer and the body counter
-// live beside the handle because libcurl keeps pointers to them.
+// The readiness poll's easy handle. The error buffer lives beside the handle because libcurl keeps
+// a pointer to it.
 class Transfer {
  public:
   explicit Transfer(const std::string& url) : handle_(curl_easy_init()) {
@@ -56,6 +47,7 @@ class Transfer {
     check(curl_easy_setopt(h, CURLOPT_NOPROXY, "*"), "CURLOPT_NOPROXY");
     // A redirect is an answer like any other; following it would time a different request.
     check(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L), "CURLOPT_FOLLOWLOCATION");
+    // The callbacks count and drop the body, which libcurl would otherwise print.
     check(stamps_.install(h), "the transfer callbacks");
     check(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer_.data()), "CURLOPT_ERRORBUFFER");
   }
@@ -66,7 +58,6 @@ class Transfer {
   ~Transfer() = default;
 
   [[nodiscard]] CURL* get() const { return handle_.get(); }
-  [[nodiscard]] const TransferStamps& stamps() const { return stamps_; }
 
   void set_timeout(std::chrono::milliseconds limit) {
     const long ms = to_curl_ms(limit);
@@ -88,14 +79,6 @@ class Transfer {
     return code;
   }
 
-  [[nodiscard]] long new_connections() const {
-    long count = 0;
-    if (curl_easy_getinfo(handle_.get(), CURLINFO_NUM_CONNECTS, &count) != CURLE_OK) {
-      return 0;
-    }
-    return count;
-  }
-
   [[nodiscard]] curl_off_t connect_time_us() const {
     curl_off_t us = 0;
     if (curl_easy_getinfo(handle_.get(), CURLINFO_CONNECT_TIME_T, &us) != CURLE_OK) {
@@ -112,8 +95,6 @@ class Transfer {
     return curl_easy_strerror(rc);
   }
 
-  [[nodiscard]] std::uint64_t body_bytes() const { return stamps_.body_bytes; }
-  void reset_body_bytes() { stamps_.body_bytes = 0; }
 
  private:
   CurlEasy handle_;
@@ -142,12 +123,7 @@ void sleep_until_or_cancel(Clock::time_point until, const volatile std::sig_atom
 
 }  // namespace
 
-CurlProbe::CurlProbe() {
-  // curl_global_init is not safe to race and must run before any handle exists; it is never paired
-  // with curl_global_cleanup because another thread may still own a handle at exit.
-  static std::once_flag once;
-  std::call_once(once, [] { check(curl_global_init(CURL_GLOBAL_DEFAULT), "curl_global_init"); });
-}
+CurlProbe::CurlProbe() { curl_global_once(); }
 
 ReadyResult CurlProbe::wait_ready(const ReadyOptions& options, Clock::time_point t0) {
   require_url(options.url, "wait_ready");
@@ -204,41 +180,46 @@ ReadyResult CurlProbe::wait_ready(const ReadyOptions& options, Clock::time_point
 
 namespace {
 
+// One request at a time through a one-handle CurlPool, the load phases' engine, so the two time a
+// request alike: a kept-alive request from libcurl writing it (CURLOPT_PREREQFUNCTION) to its
+// answer's arrival (the socket reported readable), which leaves libcurl's bookkeeping around each
+// transfer (about 11 µs here) and its receive and parsing (about 3 µs) out of the figure. A cold
+// request is timed from before libcurl starts it, so that opening the connection is part of it.
 class CurlSequentialClient final : public SequentialClient {
  public:
   explicit CurlSequentialClient(const LatencyOptions& options)
-      : transfer_(options.url), expect_status_(options.expect_status) {
-    // Keep-alive: the handle's connection cache carries the connection from one request to the
-    // next. TCP_NODELAY so that small requests are not held back by Nagle.
-    check(curl_easy_setopt(transfer_.get(), CURLOPT_TCP_NODELAY, 1L), "CURLOPT_TCP_NODELAY");
-    fresh_ = options.fresh_connections;
-    if (options.fresh_connections) {
-      check(curl_easy_setopt(transfer_.get(), CURLOPT_FRESH_CONNECT, 1L), "CURLOPT_FRESH_CONNECT");
-      check(curl_easy_setopt(transfer_.get(), CURLOPT_FORBID_REUSE, 1L), "CURLOPT_FORBID_REUSE");
-    }
-    transfer_.set_timeout(options.request_timeout);
-  }
+      : pool_(CurlPoolOptions{.url = options.url,
+                              .connections = 1,
+                              .request_timeout = options.request_timeout,
+                              .fresh_connections = options.fresh_connections}),
+        slot_(*pool_.slots().front()),
+        expect_status_(options.expect_status),
+        fresh_(options.fresh_connections) {}
 
   RequestSample get() override {
     RequestSample sample;
     const auto started = Clock::now();
-    const CURLcode rc = transfer_.perform();
-    const auto done = Clock::now();
-    // On a kept-alive connection: from the moment libcurl writes the request to the answer's last
-    // byte, which leaves out libcurl's own bookkeeping before and after the transfer (about 11 µs
-    // a request here, more than a tenth of a fast service's answer). A cold request is timed from
-    // before libcurl starts, so that opening the connection is part of it.
-    const TransferStamps& stamps = transfer_.stamps();
-    const auto from = !fresh_ && stamps.was_written ? stamps.written : started;
-    const auto to = stamps.answered ? stamps.last_byte : done;
-    sample.elapsed = to >= from ? to - from : done - started;
-    sample.new_connection = transfer_.new_connections() > 0;
-    if (rc != CURLE_OK) {
-      sample.error = transfer_.error_text(rc);
+    pool_.start(slot_, started, started);
+    // libcurl fails the transfer itself at the request timeout, so this ends.
+    std::optional<PoolDone> done;
+    while (true) {
+      pool_.perform();
+      done = pool_.next_done();
+      if (done) {
+        break;
+      }
+      pool_.wait(CurlPool::kPollSlice);
+    }
+    const auto finished = Clock::now();
+    const auto from = fresh_ ? started : slot_.written();
+    const auto to = slot_.arrived(finished);
+    sample.elapsed = to >= from ? to - from : finished - started;
+    sample.new_connection = slot_.opened_connection();
+    if (done->result != CURLE_OK) {
+      sample.error = slot_.error_text(done->result);
       return sample;
     }
-    const long status = transfer_.status();
-    if (status != expect_status_) {
+    if (const long status = slot_.status(); status != expect_status_) {
       sample.error = "HTTP " + std::to_string(status);
       return sample;
     }
@@ -246,13 +227,14 @@ class CurlSequentialClient final : public SequentialClient {
     return sample;
   }
 
-  [[nodiscard]] std::uint64_t body_bytes() const override { return transfer_.body_bytes(); }
-  void reset_body_bytes() override { transfer_.reset_body_bytes(); }
+  [[nodiscard]] std::uint64_t body_bytes() const override { return slot_.stamps.body_bytes; }
+  void reset_body_bytes() override { slot_.stamps.body_bytes = 0; }
 
  private:
-  Transfer transfer_;
+  CurlPool pool_;
+  PoolSlot& slot_;
   long expect_status_;
-  bool fresh_ = false;
+  bool fresh_;
 };
 
 }  // namespace

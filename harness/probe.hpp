@@ -53,8 +53,8 @@ struct LatencyOptions {
 // One request of a sequential client.
 struct RequestSample {
   // The harness's own clock: on a kept-alive connection from libcurl writing the request
-  // (CURLOPT_PREREQFUNCTION) to the answer's last byte; for a new connection from the start of the
-  // request, so the connect is in it.
+  // (CURLOPT_PREREQFUNCTION) to the arrival of the answer's last part (curl_pool.hpp); for a new
+  // connection from the start of the request, so the connect is in it.
   std::chrono::nanoseconds elapsed{0};
   bool ok = false;                      // no transport error and the expected status
   bool new_connection = false;          // CURLINFO_NUM_CONNECTS > 0: a connection was opened

@@ -187,7 +187,8 @@ void write_latency(std::ostream& out, const std::vector<const VariantResult*>& r
     out << " " << (cv ? fixed(100.0 * *cv, 1) + " %" : std::string(kMissing)) << " |\n";
   }
   out << "\nSequential requests, one at a time, timed by Google Benchmark with the harness's own "
-         "clock from libcurl writing the request to the answer's last byte: min to max on one "
+         "clock from libcurl writing the request to the arrival of the answer's last part: min to "
+         "max on one "
          "keep-alive connection after the warm-up, each "
          "percentile the median over repetitions of the repetition's own (max: the largest); "
          "*p50 cv* is how much the repetitions' p50 differ (stddev ÷ mean). *cold* requests each "
@@ -627,7 +628,8 @@ void write_conditions(std::ostream& out, const RunInfo& run) {
     path = "the path named via=" + md(p.via);
   }
   out << "Latency is the harness's own clock from the moment libcurl writes the request to the "
-         "answer's last byte (libcurl's bookkeeping around each transfer left out; cold requests "
+         "moment the socket carrying the answer's last part is reported readable (libcurl's "
+         "bookkeeping around each transfer and its parsing of the answer left out; cold requests "
          "from their start, connect included), for sequential requests on one keep-alive "
          "connection to "
       << path << ", after the warm-up requests; CPU placement: " << md(placement_text(p))

@@ -39,6 +39,7 @@ using testing::bind_loopback;
 using testing::Fd;
 using testing::free_port;
 using testing::Healthz;
+using testing::SplitAnswerServer;
 using testing::url;
 
 using namespace std::chrono_literals;
@@ -329,6 +330,26 @@ TEST(RunLoad, InvalidOptionsAreInputErrors) {
 // over 2 s gives 2–3 stalls: ≤ 12 caught (≤ 0.6 %) against ~200–300 delayed (10–15 %).
 constexpr auto kStall = 100ms;
 constexpr auto kStallEvery = 700ms;
+
+// Every answer comes in two parts `pause` apart: each latency, closed and open loop (corrected and
+// not), must run to the second part. Several connections at once, so that answers that become
+// readable together are each stamped for their own socket.
+TEST(RunLoadAgainstSplitAnswers, LatencyRunsToTheAnswersLastPart) {
+  constexpr auto kPause = 20ms;
+  const SplitAnswerServer server(kPause);
+  const double pause_us = 1000.0 * static_cast<double>(kPause.count());
+  const LoadResult closed = run_load(load_options(url(server.port(), "/"), 4, 300ms));
+  print_fyi("split answers, closed loop, 4 connections", closed);
+  EXPECT_EQ(closed.errors, 0U) << closed.first_error;
+  ASSERT_GT(closed.requests, 0U);
+  EXPECT_GE(closed.latency_us.min(), pause_us);
+  const LoadResult open = run_load(load_options(url(server.port(), "/"), 4, 300ms, 50));
+  print_fyi("split answers, open loop, 50 rps, 4 connections", open);
+  EXPECT_EQ(open.errors, 0U) << open.first_error;
+  ASSERT_GT(open.requests, 0U);
+  EXPECT_GE(open.latency_us.min(), pause_us);
+  EXPECT_GE(open.uncorrected_latency_us.min(), pause_us);
+}
 
 TEST(RunLoadAgainstStallingServer, OpenLoopChargesTheStallToEveryRequestThatWaited) {
   const StallingServer server(kStall, kStallEvery);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <csignal>
@@ -17,6 +18,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -34,6 +36,7 @@ using testing::bind_loopback;
 using testing::Fd;
 using testing::free_port;
 using testing::Healthz;
+using testing::SplitAnswerServer;
 using testing::url;
 
 using namespace std::chrono_literals;
@@ -294,6 +297,68 @@ TEST(CurlProbe, MeasureSequentialCountsTimeoutsFromSilentServer) {
   EXPECT_EQ(result.reconnects, 3) << "libcurl drops a connection that timed out";
   EXPECT_TRUE(result.latency_us.empty());
   EXPECT_NE(lower(result.first_error).find("time"), std::string::npos) << result.first_error;
+}
+
+// The clock stops at the answer's last part, not its first: the head arrives at once, the body
+// `pause` later, and every request must have waited for the body. (A lower bound only: a sleep
+// never ends early, so this holds on any machine however loaded.)
+TEST(CurlProbe, SequentialLatencyRunsToTheAnswersLastPart) {
+  constexpr auto kPause = 20ms;
+  const SplitAnswerServer server(kPause);
+  CurlProbe probe;
+  for (const bool fresh : {false, true}) {
+    LatencyOptions options;
+    options.url = url(server.port(), "/");
+    options.warmup = 1;
+    options.requests = 5;
+    options.fresh_connections = fresh;
+    const LatencyResult result = probe.measure_sequential(options);
+    EXPECT_EQ(result.errors, 0) << result.first_error;
+    ASSERT_EQ(result.latency_us.size(), 5U) << (fresh ? "cold" : "kept alive");
+    EXPECT_EQ(result.body_bytes, 5U * 4U);
+    for (const double us : result.latency_us) {
+      EXPECT_GE(us, 1000.0 * static_cast<double>(kPause.count()))
+          << (fresh ? "cold" : "kept alive") << ": ended before the body arrived";
+    }
+  }
+}
+
+// A listener whose backlog is full drops further SYNs, so a new connection to it never completes:
+// the request timeout must end each request in the connect phase too (a crashed container's
+// address behaves like this). Before the fix it waited forever.
+TEST(CurlProbe, RequestTimeoutEndsAConnectThatNeverCompletes) {
+  auto [listener, port] = bind_loopback();
+  ASSERT_EQ(::listen(listener.get(), 0), 0) << std::strerror(errno);
+  // Fill the accept queue (never accepted) until a connect no longer completes at once.
+  std::vector<Fd> fillers;
+  for (int i = 0; i < 8; ++i) {
+    Fd filler(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    static_cast<void>(
+        ::connect(filler.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)));
+    fillers.push_back(std::move(filler));
+  }
+  CurlProbe probe;
+  for (const bool fresh : {false, true}) {
+    LatencyOptions options;
+    options.url = url(port, "/healthz");
+    options.warmup = 0;
+    options.requests = 2;
+    options.fresh_connections = fresh;
+    options.request_timeout = 200ms;
+    const auto started = std::chrono::steady_clock::now();
+    const LatencyResult result = probe.measure_sequential(options);
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(result.errors, 2) << (fresh ? "cold" : "kept alive");
+    EXPECT_TRUE(result.latency_us.empty());
+    EXPECT_NE(lower(result.first_error).find("time"), std::string::npos) << result.first_error;
+    // Not a timing assertion on the service: a hang is what this catches, with room for a slow
+    // machine.
+    EXPECT_LT(took, 30s) << "the timeout did not end the connect";
+  }
 }
 
 TEST(CurlProbe, EmptyUrlIsAnInputError) {
