@@ -8,6 +8,8 @@
 #   make baseline   promote results/latest to results/baseline.json (ARGS="RESULTS.json --reset-accepted")
 #   make test-asan  the whole test suite again, built with ASan and UBSan (build-asan), any report fatal
 #   make fuzz       build the libFuzzer targets with clang (build-fuzz), run each FUZZ_SECONDS (60)
+#   make format     reformat every C++ file git knows with clang-format (.clang-format)
+#   make format-check  exit 1, naming the files, when one is not formatted that way
 #   make clean      remove leftovers of crashed runs (by label) and the build folder
 
 BUILD_DIR   ?= build
@@ -23,7 +25,8 @@ FUZZ_SECONDS   ?= 60
 SANITIZER_ENV  = ASAN_OPTIONS=halt_on_error=1:print_stacktrace=1:detect_leaks=1 \
                  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: all build bootstrap bases compare test test-asan fuzz bench validate baseline clean
+.PHONY: all build bootstrap bases compare test test-asan fuzz bench validate baseline clean \
+        format format-check
 
 all: build
 
@@ -84,3 +87,13 @@ baseline:
 clean:
 	@if [ -x $(BUILD_DIR)/imgbench ]; then $(BUILD_DIR)/imgbench clean || true; fi
 	rm -rf $(BUILD_DIR)
+
+# The C++ files git tracks (new ones once added), test fixtures aside: they are inputs, not code.
+FORMAT_FILES = git ls-files -z -- '*.cpp' '*.hpp' ':!:tests/fixtures/**'
+
+format: bootstrap
+	$(FORMAT_FILES) | xargs -0 clang-format -i
+
+format-check: bootstrap
+	@$(FORMAT_FILES) | xargs -0 clang-format --dry-run -Werror || \
+	  { echo "format-check: run 'make format' and commit the result" >&2; exit 1; }

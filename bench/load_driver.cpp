@@ -27,8 +27,8 @@ int main(int argc, char** argv) {
               << result.harness_cpu_s << " wait_s " << result.harness_wait_s << " elapsed_s "
               << std::chrono::duration<double>(result.elapsed).count() << " p50_us "
               << result.latency_us.percentile(0.5) << " p99_us "
-              << result.latency_us.percentile(0.99) << " late " << result.late_starts
-              << " unsent " << result.unsent;
+              << result.latency_us.percentile(0.99) << " late " << result.late_starts << " unsent "
+              << result.unsent;
     if (!result.first_error.empty()) {
       std::cout << " first_error \"" << result.first_error << '"';
     }

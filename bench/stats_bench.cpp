@@ -41,13 +41,12 @@ imgbench::Results results_with_samples(std::size_t count) {
   results.run.cpus = 2;
   imgbench::VariantResult variant;
   variant.name = "static";
-  variant.image.layers = {
-      {.digest = "sha256:aa",
-       .size_bytes = 2'100'000,
-       .created_by = "COPY a /",
-       .compressed_bytes = 900'000,
-       .shadowed_bytes = 0,
-       .base = false}};
+  variant.image.layers = {{.digest = "sha256:aa",
+                           .size_bytes = 2'100'000,
+                           .created_by = "COPY a /",
+                           .compressed_bytes = 900'000,
+                           .shadowed_bytes = 0,
+                           .base = false}};
   variant.metrics = {{"size_bytes", 2'100'000}, {"latency_p50_us", 97.25}, {"errors", 0}};
   variant.samples["latency_us"] = latency_samples(count);
   results.variants.push_back(std::move(variant));

@@ -1,9 +1,8 @@
 #include "inputs.hpp"
 
 #include <cstddef>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "docker.hpp"
 #include "error.hpp"

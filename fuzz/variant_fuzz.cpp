@@ -9,7 +9,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::filesystem::path kRepo = IMGBENCH_FUZZ_VARIANT_REPO;
   static const std::filesystem::path kVariant = kRepo / "variants" / "static";
-  imgbench::fuzz::variant_input(
-      std::string_view(reinterpret_cast<const char*>(data), size), kVariant, kRepo);
+  imgbench::fuzz::variant_input(std::string_view(reinterpret_cast<const char*>(data), size),
+                                kVariant, kRepo);
   return 0;
 }

@@ -90,8 +90,8 @@ std::vector<Variant> plan_against(const std::vector<Variant>& current,
                                   const std::vector<std::string>& names, std::string_view rev) {
   for (const auto& v : current) {
     if (ends_with_suffix(v.name)) {
-      throw Error("check --against: variant " + quote(v.name) + " ends in " +
-                  quote(kBaseSuffix) + ", the suffix REV's variants get in the run; rename it");
+      throw Error("check --against: variant " + quote(v.name) + " ends in " + quote(kBaseSuffix) +
+                  ", the suffix REV's variants get in the run; rename it");
     }
   }
   std::vector<std::string> order;
@@ -105,8 +105,8 @@ std::vector<Variant> plan_against(const std::vector<Variant>& current,
   for (const auto& wanted : names) {
     if (std::find(order.begin(), order.end(), wanted) == order.end()) {
       throw Error("check --against: variant " + quote(wanted) +
-                  " is in neither the working tree nor " + std::string(rev) + " (variants: " +
-                  join(order, ", ") + ")");
+                  " is in neither the working tree nor " + std::string(rev) +
+                  " (variants: " + join(order, ", ") + ")");
     }
   }
   std::vector<Variant> planned;
@@ -150,7 +150,12 @@ AgainstSides split_sides(const Results& run, std::string_view base_commit) {
 }
 
 std::vector<std::string> git_resolve_argv(const fs::path& repo, std::string_view rev) {
-  return {"git",      "-C",       repo.string(), "rev-parse", "--verify", "--end-of-options",
+  return {"git",
+          "-C",
+          repo.string(),
+          "rev-parse",
+          "--verify",
+          "--end-of-options",
           std::string(rev) + "^{commit}"};
 }
 
@@ -160,8 +165,8 @@ std::vector<std::string> git_prefix_argv(const fs::path& repo) {
 
 std::vector<std::string> git_worktree_add_argv(const fs::path& repo, const fs::path& dir,
                                                std::string_view commit) {
-  return {"git", "-C", repo.string(), "worktree", "add", "--detach", dir.string(),
-          std::string(commit)};
+  return {"git", "-C",       repo.string(), "worktree",
+          "add", "--detach", dir.string(),  std::string(commit)};
 }
 
 std::vector<std::string> git_worktree_remove_argv(const fs::path& repo, const fs::path& dir) {

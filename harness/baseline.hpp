@@ -4,11 +4,10 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "regress.hpp"
 #include "results.hpp"
@@ -42,7 +41,6 @@ struct PromoteOutcome {
 // valid results file. An existing `to` keeps its "accepted" list unless `reset_accepted`; when it
 // cannot be parsed, Error says so and suggests --reset-accepted.
 [[nodiscard]] PromoteOutcome promote_baseline(const std::filesystem::path& from,
-                                              const std::filesystem::path& to,
-                                              bool reset_accepted);
+                                              const std::filesystem::path& to, bool reset_accepted);
 
 }  // namespace imgbench

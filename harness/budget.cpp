@@ -64,8 +64,8 @@ std::vector<BudgetCheck> check_budget(const Budget& budget,
   at_most("max_layers", "layers", budget.max_layers);
   at_most("max_shadowed_bytes", "shadowed_bytes", budget.max_shadowed_bytes);
   if (budget.min_efficiency) {
-    checks.push_back(make_check("min_efficiency", "efficiency", *budget.min_efficiency, false,
-                                metrics));
+    checks.push_back(
+        make_check("min_efficiency", "efficiency", *budget.min_efficiency, false, metrics));
   }
   // non_root: false asks nothing (root is allowed), so only `true` makes a rule.
   if (budget.non_root.value_or(false)) {

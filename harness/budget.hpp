@@ -25,9 +25,9 @@ enum class BudgetVerdict { Pass, Over, NotMeasured };
 [[nodiscard]] const char* to_string(BudgetVerdict verdict);
 
 struct BudgetCheck {
-  std::string rule;    // the variant.json key, e.g. "max_size_bytes"
-  std::string metric;  // the results metric it reads, e.g. "size_bytes"
-  double limit = 0;    // non_root: 0 (runs_as_root must equal it)
+  std::string rule;                // the variant.json key, e.g. "max_size_bytes"
+  std::string metric;              // the results metric it reads, e.g. "size_bytes"
+  double limit = 0;                // non_root: 0 (runs_as_root must equal it)
   std::optional<double> actual{};  // absent when the metric was not measured
   BudgetVerdict verdict = BudgetVerdict::NotMeasured;
 };

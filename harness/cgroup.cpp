@@ -43,10 +43,10 @@ std::optional<std::int64_t> read_int(const fs::path& file) {
 std::vector<fs::path> memory_cgroup_candidates(const fs::path& root, const std::string& id) {
   const std::string scope = "docker-" + id + ".scope";
   return {
-      root / "memory" / "docker" / id,                    // v1, cgroupfs driver
-      root / "memory" / "system.slice" / scope,           // v1, systemd driver
-      root / "system.slice" / scope,                      // v2, systemd driver
-      root / "docker" / id,                               // v2, cgroupfs driver
+      root / "memory" / "docker" / id,           // v1, cgroupfs driver
+      root / "memory" / "system.slice" / scope,  // v1, systemd driver
+      root / "system.slice" / scope,             // v2, systemd driver
+      root / "docker" / id,                      // v2, cgroupfs driver
   };
 }
 

@@ -20,7 +20,7 @@ using svg::Anchor;
 constexpr double kWidth = 760;
 constexpr double kLabelRight = 150;  // variant names end here, right-aligned
 constexpr double kPlotLeft = 160;
-constexpr double kPlotRight = 650;  // room on the right for the value written after a bar
+constexpr double kPlotRight = 650;    // room on the right for the value written after a bar
 constexpr double kLayersRight = 560;  // the layers chart writes a longer text after its bars
 constexpr std::size_t kLabelLimit = 18;
 constexpr std::size_t kNoteLimit = 110;
@@ -80,8 +80,8 @@ std::string compact(double value) {
 
 void title(svg::Writer& w, std::string_view text) { w.text(10, 22, text, "ib-title"); }
 
-double legend(svg::Writer& w, double top, const std::vector<std::pair<const char*, const char*>>&
-                                              entries) {
+double legend(svg::Writer& w, double top,
+              const std::vector<std::pair<const char*, const char*>>& entries) {
   double x = kPlotLeft;
   for (const auto& [css, label] : entries) {
     w.rect(x, top + 3, 10, 10, css);
@@ -281,8 +281,7 @@ std::string load_chart(const Results& results) {
                    .axis = "requests per second"};
   double bottom = draw_panel(w, 34, throughput, rows);
   Panel memory{.heading = "Container memory",
-               .series = {{"idle", "mem_idle_bytes", "ib-s0"},
-                          {"peak", "mem_peak_bytes", "ib-s1"}},
+               .series = {{"idle", "mem_idle_bytes", "ib-s0"}, {"peak", "mem_peak_bytes", "ib-s1"}},
                .log = false,
                .divisor = 1e6,
                .decimals = 1,
@@ -359,8 +358,7 @@ std::string layers_chart(const Results& results) {
       }
       const double width = scale(mb) - kPlotLeft;
       w.rect(x, y, width, bar, std::string(css) + " ib-seg",
-             v->name + " layer " + std::to_string(i + 1) + " of " +
-                 std::to_string(layers.size()) +
+             v->name + " layer " + std::to_string(i + 1) + " of " + std::to_string(layers.size()) +
                  (layer.base.has_value() ? (is_base ? ", base: " : ", own: ") : ": ") +
                  human_bytes(layer.size_bytes) + " — " + truncate_utf8(layer.created_by, 100));
       x += width;

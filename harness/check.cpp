@@ -19,15 +19,17 @@ BudgetReport check_budgets(const Results& results, const std::vector<Variant>& c
     if (const Variant* now = find_current(v.name)) {
       v.budget = now->budget;
     } else if (!v.budget.empty()) {
-      report.notes.push_back(v.name + ": no variant.json for it now; checked against the budget "
-                                      "recorded in the run");
+      report.notes.push_back(v.name +
+                             ": no variant.json for it now; checked against the budget "
+                             "recorded in the run");
     }
     if (v.budget.empty()) {
       continue;
     }
     if (v.status == VariantStatus::Skipped) {
-      report.notes.push_back(v.name + ": skipped in this run (see the report for why); its "
-                                      "budget was not checked");
+      report.notes.push_back(v.name +
+                             ": skipped in this run (see the report for why); its "
+                             "budget was not checked");
       continue;
     }
     if (v.status == VariantStatus::Failed) {

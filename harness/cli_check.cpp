@@ -92,8 +92,9 @@ BaselineOutcome compare_with_baseline(const CheckArgs& args, const fs::path& rep
     std::cerr << "imgbench: " << note << '\n';
   }
   for (const auto& name : comparison.failed) {
-    std::cerr << "imgbench: variant " << name << " failed in this run; its metrics are not "
-                                                 "measured\n";
+    std::cerr << "imgbench: variant " << name
+              << " failed in this run; its metrics are not "
+                 "measured\n";
   }
   std::cerr << "imgbench: baseline " << comparison.baseline_run << ": "
             << comparison.count(Verdict::Regressed) << " regressed, "
@@ -144,16 +145,16 @@ int check_results(const CheckArgs& args, const fs::path& repo, const Results& re
     std::cerr << "imgbench: " << note << '\n';
   }
   std::cerr << "imgbench: check: " << report.over << " rule(s) over budget, " << report.not_measured
-            << " not measured, " << report.failed << " variant(s) failed; exit "
-            << report.exit_code << '\n';
+            << " not measured, " << report.failed << " variant(s) failed; exit " << report.exit_code
+            << '\n';
   if (baseline == nullptr) {
     return args.advisory ? kExitOk : report.exit_code;
   }
   const BaselineOutcome outcome = compare_with_baseline(args, repo, *baseline, results);
   // No budget anywhere is "nothing to check" only when budgets are all there is to check; beside a
   // baseline (or REV) the comparison is the check.
-  const bool no_budgets = report.checked.empty() && report.over == 0 && report.failed == 0 &&
-                          report.not_measured == 0;
+  const bool no_budgets =
+      report.checked.empty() && report.over == 0 && report.failed == 0 && report.not_measured == 0;
   const int budget_code = no_budgets ? kExitOk : report.exit_code;
   // A --strict refusal is the answer, whatever the budgets say.
   const int exit_code =
@@ -196,8 +197,8 @@ int do_check_against(const CheckArgs& args, const fs::path& repo) {
     StderrProgress progress(display_options(args.run), variants);
     Runner runner(docker, probe, progress.sink());
     std::cerr << "imgbench: run " << options.run.id << ", " << variants.size()
-              << " variant(s) of two revisions, " << args.run.repetitions
-              << " repetition(s) of " << args.run.requests << " requests\n";
+              << " variant(s) of two revisions, " << args.run.repetitions << " repetition(s) of "
+              << args.run.requests << " requests\n";
     results = runner.run(variants, options);
     progress.finish();
     if (runner.interrupted()) {
@@ -243,69 +244,87 @@ CLI::App* add_check(CLI::App& app, CheckArgs& args) {
       "Check every variant's budget (variant.json) against a run and, with --baseline, compare "
       "the run with a baseline, or, with --against REV, measure REV and the working tree in one "
       "run and compare the two; exit 1 on a regression or a budget over");
-  auto* current_option = check->add_option("--current", args.current,
-                    "The run's results.json (default: results/latest/results.json)")
-      ->check(CLI::ExistingFile);
-  auto* baseline_option = check->add_option("--baseline", args.baseline,
-                    "Also compare the run with this baseline (e.g. results/baseline.json) under "
-                    "the policy; prints a markdown table for a pull-request comment")
-      ->check(CLI::ExistingFile);
-  auto* against_option = check->add_option("--against", args.against,
-                    "Instead of reading a run, check out REV (a commit, branch or tag) in a "
-                    "temporary git worktree, build and measure its variants (as <name>.base) and "
-                    "the working tree's interleaved in one run, written to "
-                    "results/runs/<id>-against/, and compare the two sides like --baseline")
-      ->excludes(current_option)
-      ->excludes(baseline_option);
+  auto* current_option =
+      check
+          ->add_option("--current", args.current,
+                       "The run's results.json (default: results/latest/results.json)")
+          ->check(CLI::ExistingFile);
+  auto* baseline_option =
+      check
+          ->add_option("--baseline", args.baseline,
+                       "Also compare the run with this baseline (e.g. results/baseline.json) under "
+                       "the policy; prints a markdown table for a pull-request comment")
+          ->check(CLI::ExistingFile);
+  auto* against_option =
+      check
+          ->add_option(
+              "--against", args.against,
+              "Instead of reading a run, check out REV (a commit, branch or tag) in a "
+              "temporary git worktree, build and measure its variants (as <name>.base) and "
+              "the working tree's interleaved in one run, written to "
+              "results/runs/<id>-against/, and compare the two sides like --baseline")
+          ->excludes(current_option)
+          ->excludes(baseline_option);
   // The run --against makes; only with --against (CLI11 refuses them otherwise, exit 2).
-  check->add_option("--variants", args.run.variants,
-                    "With --against: only these variants (comma-separated names)")
+  check
+      ->add_option("--variants", args.run.variants,
+                   "With --against: only these variants (comma-separated names)")
       ->delimiter(',')
       ->needs(against_option);
-  check->add_option("--requests", args.run.requests,
-                    "With --against: measured requests per repetition")
+  check
+      ->add_option("--requests", args.run.requests,
+                   "With --against: measured requests per repetition")
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str()
       ->needs(against_option);
-  check->add_option("--warmup", args.run.warmup,
-                    "With --against: requests sent and discarded before measuring")
+  check
+      ->add_option("--warmup", args.run.warmup,
+                   "With --against: requests sent and discarded before measuring")
       ->check(CLI::Range(0, 10'000'000))
       ->capture_default_str()
       ->needs(against_option);
-  check->add_option("--repetitions", args.run.repetitions,
-                    "With --against: container starts per variant and side, interleaved (noisy "
-                    "metrics need 5 a side)")
+  check
+      ->add_option("--repetitions", args.run.repetitions,
+                   "With --against: container starts per variant and side, interleaved (noisy "
+                   "metrics need 5 a side)")
       ->check(CLI::Range(1, 100))
       ->capture_default_str()
       ->needs(against_option);
-  check->add_option("--duration", args.run.duration_s,
-                    "With --against: seconds of the load phase per repetition (0 skips load)")
+  check
+      ->add_option("--duration", args.run.duration_s,
+                   "With --against: seconds of the load phase per repetition (0 skips load)")
       ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str()
       ->needs(against_option);
-  check->add_option("--connections", args.run.connections,
-                    "With --against: keep-alive connections of the load phase")
+  check
+      ->add_option("--connections", args.run.connections,
+                   "With --against: keep-alive connections of the load phase")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str()
       ->needs(against_option);
-  check->add_option("--cold-requests", args.run.cold_requests,
-                    "With --against: requests per repetition on a new connection each (0 skips "
-                    "them)")
+  check
+      ->add_option("--cold-requests", args.run.cold_requests,
+                   "With --against: requests per repetition on a new connection each (0 skips "
+                   "them)")
       ->check(CLI::Range(0, 10'000))
       ->capture_default_str()
       ->needs(against_option);
   // These only mean something with a comparison; refused without --baseline or --against (exit 2).
-  auto* policy_option = check->add_option("--policy", args.policy,
-                    "Regression rules (default: imgbench.policy.json at the repository root)")
-      ->check(CLI::ExistingFile);
-  auto* metrics_option = check->add_option("--metrics", args.metrics,
-                    "Compare only these policy metrics (comma-separated)")
-      ->delimiter(',');
+  auto* policy_option =
+      check
+          ->add_option("--policy", args.policy,
+                       "Regression rules (default: imgbench.policy.json at the repository root)")
+          ->check(CLI::ExistingFile);
+  auto* metrics_option = check
+                             ->add_option("--metrics", args.metrics,
+                                          "Compare only these policy metrics (comma-separated)")
+                             ->delimiter(',');
   auto* csv_option =
       check->add_option("--csv", args.csv, "Also write the comparison as CSV to this file");
-  auto* strict_option = check->add_flag("--strict", args.strict,
-                  "Refuse (exit 2) when the run conditions differ from the baseline's (Docker "
-                  "version, kernel, CPUs, requests, repetitions, via, placement, ...)");
+  auto* strict_option =
+      check->add_flag("--strict", args.strict,
+                      "Refuse (exit 2) when the run conditions differ from the baseline's (Docker "
+                      "version, kernel, CPUs, requests, repetitions, via, placement, ...)");
   check->callback([=] {
     if (baseline_option->count() > 0 || against_option->count() > 0) {
       return;
@@ -346,8 +365,9 @@ int do_check(const CheckArgs& args, const std::string& repo_option) {
   const fs::path current =
       args.current.empty() ? repo / "results" / "latest" / "results.json" : fs::path(args.current);
   if (args.current.empty() && !fs::exists(current)) {
-    throw Error(current.string() + ": no results yet; run `make compare` (or `imgbench run`) "
-                                   "first, or name a results.json with --current");
+    throw Error(current.string() +
+                ": no results yet; run `make compare` (or `imgbench run`) "
+                "first, or name a results.json with --current");
   }
   const Results results = load_results(current);
   const auto variants = discover_variants(repo / "variants", repo);
@@ -363,10 +383,12 @@ CLI::App* add_baseline_promote(CLI::App& app, PromoteArgs& args) {
   baseline->require_subcommand(1);
   baseline->footer("Example:\n  imgbench baseline promote");
   auto* promote = baseline->add_subcommand(
-      "promote", "Make a run the baseline: copy it to results/baseline.json atomically, keeping "
-                 "the existing baseline's accepted regressions");
-  promote->add_option("results", args.from,
-                      "The run's results.json (default: results/latest/results.json)")
+      "promote",
+      "Make a run the baseline: copy it to results/baseline.json atomically, keeping "
+      "the existing baseline's accepted regressions");
+  promote
+      ->add_option("results", args.from,
+                   "The run's results.json (default: results/latest/results.json)")
       ->check(CLI::ExistingFile);
   promote->add_option("--to", args.to, "The baseline file (default: results/baseline.json)");
   promote->add_flag("--reset-accepted", args.reset_accepted,
@@ -384,8 +406,9 @@ int do_baseline_promote(const PromoteArgs& args, const std::string& repo_option)
   const fs::path from =
       args.from.empty() ? repo / "results" / "latest" / "results.json" : fs::path(args.from);
   if (args.from.empty() && !fs::exists(from)) {
-    throw Error(from.string() + ": no results yet; run `make compare` first, or name a "
-                                "results.json to promote");
+    throw Error(from.string() +
+                ": no results yet; run `make compare` first, or name a "
+                "results.json to promote");
   }
   const fs::path to = args.to.empty() ? repo / "results" / "baseline.json" : fs::path(args.to);
   const PromoteOutcome outcome = promote_baseline(from, to, args.reset_accepted);

@@ -49,8 +49,9 @@ Availability availability(const Variant& v, DockerCli& docker, bool engine) {
   }
   const std::string images = join(missing, ", ");
   if (v.requires_registry) {
-    return {"maybe", "needs " + images + " from a registry: `imgbench run` tries docker pull and "
-                     "skips the variant when it fails"};
+    return {"maybe", "needs " + images +
+                         " from a registry: `imgbench run` tries docker pull and "
+                         "skips the variant when it fails"};
   }
   const bool ours = std::all_of(missing.begin(), missing.end(), [](const std::string& image) {
     return image.rfind("imgbench/", 0) == 0;
@@ -96,8 +97,9 @@ int do_list(const std::string& repo_option) {
   }
   constexpr int kHereWidth = 9;  // "RUNS HERE"
   const auto width = static_cast<int>(name_width);
-  std::cout << std::left << std::setw(width) << "VARIANT" << "  " << std::setw(kHereWidth)
-            << "RUNS HERE" << "  " << std::setw(static_cast<int>(tags_width)) << "TAGS"
+  std::cout << std::left << std::setw(width) << "VARIANT"
+            << "  " << std::setw(kHereWidth) << "RUNS HERE"
+            << "  " << std::setw(static_cast<int>(tags_width)) << "TAGS"
             << "  DESCRIPTION\n";
   for (std::size_t i = 0; i < variants.size(); ++i) {
     const auto& v = variants[i];
@@ -114,8 +116,9 @@ int do_list(const std::string& repo_option) {
 
 CLI::App* add_init(CLI::App& app, InitArgs& args) {
   auto* init = app.add_subcommand(
-      "init", "Write a starter DIR/variant.json next to DIR/Dockerfile: the port from EXPOSE, "
-              "requires_images from FROM");
+      "init",
+      "Write a starter DIR/variant.json next to DIR/Dockerfile: the port from EXPOSE, "
+      "requires_images from FROM");
   init->add_option("dir", args.dir, "The variant's folder, holding its Dockerfile")->required();
   init->add_flag("--force", args.force, "Overwrite an existing variant.json");
   init->footer(
@@ -140,8 +143,9 @@ int do_init(const InitArgs& args) {
                     : "from FROM: " + join(r.facts.base_images, ", "))
             << ", context \"" << r.context << "\"\n";
   for (const auto& image : r.facts.unresolved) {
-    std::cerr << "imgbench: FROM " << image << " uses a build argument; add the image it names to "
-                                               "requires_images by hand\n";
+    std::cerr << "imgbench: FROM " << image
+              << " uses a build argument; add the image it names to "
+                 "requires_images by hand\n";
   }
   if (r.in_repository) {
     std::cerr << "next: edit the description (and health_path, if it is not /healthz), then\n"
@@ -159,9 +163,10 @@ int do_init(const InitArgs& args) {
 CLI::App* add_clean(CLI::App& app, CleanArgs& args) {
   auto* clean = app.add_subcommand(
       "clean", "Remove containers that interrupted or crashed runs left (found by label)");
-  clean->add_option("--run", args.run,
-                    "Only the containers of this run id (label imgbench.run=ID); without it, "
-                    "those of every run, including one that is measuring right now")
+  clean
+      ->add_option("--run", args.run,
+                   "Only the containers of this run id (label imgbench.run=ID); without it, "
+                   "those of every run, including one that is measuring right now")
       ->check([](const std::string& id) {
         return id.empty() ? std::string("the run id must not be empty") : std::string();
       });

@@ -3,10 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cli.hpp"
 #include "cli_common.hpp"
@@ -25,9 +24,9 @@ nlohmann::json summary_json(const std::vector<double>& latency_us) {
   if (!s) {
     return nullptr;
   }
-  return {{"count", s->count}, {"min", s->min},   {"p50", s->p50},       {"p90", s->p90},
-          {"p99", s->p99},     {"p999", s->p999}, {"max", s->max},       {"mean", s->mean},
-          {"stddev", s->stddev}};
+  return {{"count", s->count}, {"min", s->min},   {"p50", s->p50},
+          {"p90", s->p90},     {"p99", s->p99},   {"p999", s->p999},
+          {"max", s->max},     {"mean", s->mean}, {"stddev", s->stddev}};
 }
 
 nlohmann::json load_json(const LoadResult& load) {
@@ -61,8 +60,9 @@ nlohmann::json load_json(const LoadResult& load) {
 CLI::App* add_probe(CLI::App& app, ProbeArgs& args) {
   auto* probe = app.add_subcommand(
       "probe", "Measure a service that is already running at URL, as `run` measures a container");
-  probe->add_option("url", args.url,
-                    "Numeric URL of the health path, e.g. http://172.17.0.2:8080/healthz")
+  probe
+      ->add_option("url", args.url,
+                   "Numeric URL of the health path, e.g. http://172.17.0.2:8080/healthz")
       ->required();
   probe->add_option("--requests", args.requests, "Measured sequential keep-alive requests")
       ->check(CLI::Range(1, 10'000'000))
@@ -70,19 +70,22 @@ CLI::App* add_probe(CLI::App& app, ProbeArgs& args) {
   probe->add_option("--warmup", args.warmup, "Requests sent and discarded before measuring")
       ->check(CLI::Range(0, 10'000'000))
       ->capture_default_str();
-  probe->add_option("--cold-requests", args.cold_requests,
-                    "Then this many on a new connection each (0: none)")
+  probe
+      ->add_option("--cold-requests", args.cold_requests,
+                   "Then this many on a new connection each (0: none)")
       ->check(CLI::Range(0, 10'000))
       ->capture_default_str();
   probe->add_option("--connections", args.connections, "Connections of the load phase")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  probe->add_option("--duration", args.duration_s,
-                    "Seconds of closed-loop load after the sequential requests (0: none)")
+  probe
+      ->add_option("--duration", args.duration_s,
+                   "Seconds of closed-loop load after the sequential requests (0: none)")
       ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str();
-  probe->add_option("--rate", args.rate_rps,
-                    "Then an open loop at this many requests a second for the same time (0: none)")
+  probe
+      ->add_option("--rate", args.rate_rps,
+                   "Then an open loop at this many requests a second for the same time (0: none)")
       ->check(CLI::Range(0.0, 1e6))
       ->capture_default_str();
   probe->add_option("--cpu", args.cpu, "Pin the measuring thread to this CPU (-1: no pin)")

@@ -46,8 +46,9 @@ int do_report(const ReportArgs& args) {
 
 CLI::App* add_history(CLI::App& app, HistoryArgs& args) {
   auto* history = app.add_subcommand(
-      "history", "Trends over results/history.jsonl: first, last, min, max and change of each "
-                 "variant's key metrics");
+      "history",
+      "Trends over results/history.jsonl: first, last, min, max and change of each "
+      "variant's key metrics");
   history->add_option("--file", args.file, "The history file (default: results/history.jsonl)");
   history->add_option("--charts", args.charts,
                       "Folder for one SVG line chart a metric (default: history/ beside the file)");
@@ -64,8 +65,9 @@ int do_history(const HistoryArgs& args, const std::string& repo_option) {
                             ? repo_root_from(repo_option) / "results" / "history.jsonl"
                             : fs::path(args.file);
   if (!fs::exists(file)) {
-    throw Error(file.string() + ": no history yet; each run recorded with --record-history adds "
-                                "a line");
+    throw Error(file.string() +
+                ": no history yet; each run recorded with --record-history adds "
+                "a line");
   }
   const auto points = parse_history(read_text_file(file), file.string());
   if (points.empty()) {

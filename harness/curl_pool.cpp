@@ -13,7 +13,8 @@
 namespace imgbench {
 
 void curl_global_once() {
-  // Since 7.84 curl_global_init is thread-safe where libcurl says so; the once-flag covers the rest.
+  // Since 7.84 curl_global_init is thread-safe where libcurl says so; the once-flag covers the
+  // rest.
   static std::once_flag once;
   std::call_once(once,
                  [] { curl_check(curl_global_init(CURL_GLOBAL_DEFAULT), "curl_global_init"); });

@@ -9,10 +9,9 @@
 #include <cmath>
 #include <initializer_list>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <system_error>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "error.hpp"
 #include "text.hpp"
@@ -58,7 +57,8 @@ std::string describe_value(const json* value) {
 
 // Typed access to one parsed document. Absent and null are the same to the engine (it omits empty
 // fields in some versions and writes null in others), so optional getters accept both; a value of
-// the wrong type is always an error, because it means we are reading something we do not understand.
+// the wrong type is always an error, because it means we are reading something we do not
+// understand.
 class Fields {
  public:
   // `prefix` is the path of `root` inside a larger document ("" for the whole output).
@@ -131,7 +131,8 @@ class Fields {
     return node.get<bool>();
   }
 
-  [[nodiscard]] std::int64_t required_int64(const Path& path, std::int64_t min, std::int64_t max) const {
+  [[nodiscard]] std::int64_t required_int64(const Path& path, std::int64_t min,
+                                            std::int64_t max) const {
     const json& node = required(path, "an integer");
     if (node.is_number_unsigned()) {
       const auto value = node.get<std::uint64_t>();
@@ -205,7 +206,6 @@ class Fields {
     }
     return keys;
   }
-
 
  private:
   // The node at exactly `path` when it exists (null included), for "got null" in messages.
@@ -363,7 +363,8 @@ ContainerInfo parse_container_inspect(std::string_view json_text, int container_
   info.ip_address = fields.optional_string({"NetworkSettings", "IPAddress"});
   if (info.ip_address.empty()) {
     for (const std::string& network : fields.optional_keys({"NetworkSettings", "Networks"})) {
-      info.ip_address = fields.optional_string({"NetworkSettings", "Networks", network, "IPAddress"});
+      info.ip_address =
+          fields.optional_string({"NetworkSettings", "Networks", network, "IPAddress"});
       if (!info.ip_address.empty()) {
         break;
       }
@@ -417,7 +418,8 @@ ContainerStats parse_stats(std::string_view json_line) {
   double percent = 0.0;
   const char* end = number.data() + number.size();
   const auto [ptr, ec] = std::from_chars(number.data(), end, percent);
-  if (number.empty() || ec != std::errc() || ptr != end || !std::isfinite(percent) || percent < 0.0) {
+  if (number.empty() || ec != std::errc() || ptr != end || !std::isfinite(percent) ||
+      percent < 0.0) {
     const json got(cpu);
     fields.fail({"CPUPerc"}, "a percentage like \"0.05%\"", &got);
   }
@@ -486,8 +488,8 @@ std::int64_t parse_size_text(std::string_view text) {
   if (ec != std::errc() || ptr != number.data() + number.size()) {
     throw bad("\"" + std::string(number) + "\" is not a number");
   }
-  const auto* match = std::find_if(kUnits.begin(), kUnits.end(),
-                                   [&](const Unit& u) { return u.name == unit; });
+  const auto* match =
+      std::find_if(kUnits.begin(), kUnits.end(), [&](const Unit& u) { return u.name == unit; });
   if (match == kUnits.end()) {
     throw bad("unknown unit \"" + std::string(unit) +
               "\" (expected B, kB, MB, GB, TB, KiB, MiB, GiB or TiB)");
@@ -502,8 +504,9 @@ std::int64_t parse_size_text(std::string_view text) {
 
 bool is_not_found_message(std::string_view stderr_text) {
   std::string lower(stderr_text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   // Only the daemon's object lookups: "No such file or directory" (a missing Dockerfile, a missing
   // socket) must stay an error.
   for (const std::string_view needle : {"no such image", "no such container", "no such object"}) {
@@ -575,8 +578,8 @@ std::vector<std::string> parse_build_step_images(std::string_view build_stdout) 
     }
     const std::string_view id = line.substr(kArrow.size());
     const bool is_id = id.size() >= 12 && std::all_of(id.begin(), id.end(), [](char c) {
-      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    });
+                         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                       });
     // The image a FROM step names belongs to someone else (or to an earlier stage, already listed).
     if (is_id && !after_from) {
       ids.emplace_back(id);

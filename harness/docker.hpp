@@ -1,10 +1,10 @@
-// The Docker seam: what the harness asks of an engine, the values it gets back, and the pure parsers
-// that turn the CLI's `--format '{{json .}}'` output into those values.
+// The Docker seam: what the harness asks of an engine, the values it gets back, and the pure
+// parsers that turn the CLI's `--format '{{json .}}'` output into those values.
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -25,9 +25,9 @@ struct BuildRequest {
 
 struct BuildResult {
   bool ok = false;
-  std::string image_id;   // "sha256:…" when ok
-  std::string log_tail;   // last lines of the build output (stdout and stderr), always filled
-  std::string failure;    // one line when !ok: "exit 1", "timed out after …"
+  std::string image_id;  // "sha256:…" when ok
+  std::string log_tail;  // last lines of the build output (stdout and stderr), always filled
+  std::string failure;   // one line when !ok: "exit 1", "timed out after …"
   std::chrono::nanoseconds elapsed{0};
   // Short ids of the images the build's steps made (not the FROM images), oldest first; a failed
   // build fills it too. The legacy builder leaves the ones of earlier stages behind untagged.
@@ -58,9 +58,9 @@ struct RunRequest {
   std::string name;
   std::map<std::string, std::string> labels;
   int container_port = 8080;
-  bool publish = false;         // publish container_port on 127.0.0.1 (random host port)
-  std::string network;          // empty: the engine's default bridge
-  std::string cpuset;           // empty: not pinned
+  bool publish = false;  // publish container_port on 127.0.0.1 (random host port)
+  std::string network;   // empty: the engine's default bridge
+  std::string cpuset;    // empty: not pinned
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
 };
 
@@ -77,9 +77,9 @@ struct ContainerInfo {
   bool running = false;
   int exit_code = 0;
   bool oom_killed = false;
-  std::string ip_address;       // on the bridge network, empty when not attached
-  std::optional<int> host_port; // the 127.0.0.1 port published for the container port
-  std::string started_at;       // RFC 3339 as the engine wrote it
+  std::string ip_address;        // on the bridge network, empty when not attached
+  std::optional<int> host_port;  // the 127.0.0.1 port published for the container port
+  std::string started_at;        // RFC 3339 as the engine wrote it
   std::string finished_at;
 };
 

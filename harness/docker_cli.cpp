@@ -3,12 +3,9 @@
 // the CLI exits 1 for both.
 #include "docker_cli.hpp"
 
-#include <algorithm>
-
-#include "text.hpp"
-
 #include <stdlib.h>  // mkdtemp
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -29,9 +26,10 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr milliseconds kQueryTimeout = seconds(30);  // inspect, history, version, info, stats, logs, ps
+constexpr milliseconds kQueryTimeout =
+    seconds(30);  // inspect, history, version, info, stats, logs, ps
 constexpr milliseconds kRemoveTimeout = seconds(30);
-constexpr seconds kStopSlack{30};                     // on top of the stop grace period
+constexpr seconds kStopSlack{30};  // on top of the stop grace period
 constexpr milliseconds kPullTimeout = std::chrono::minutes(10);
 // docker save of a large image, read while it streams (the analysis sets the pace).
 constexpr milliseconds kSaveTimeout = std::chrono::minutes(15);
@@ -142,14 +140,14 @@ auto parse_for(const std::string& subject, Parse&& parse) {
 }
 
 // A private (0700) directory for the --iidfile. Not a mkstemp file in $TMPDIR: the CLI deletes the
-// file before the build and creates it again afterwards, and in a shared /tmp anyone could claim the
-// freed name in between; inside our own directory nobody can.
+// file before the build and creates it again afterwards, and in a shared /tmp anyone could claim
+// the freed name in between; inside our own directory nobody can.
 class PrivateTempDir {
  public:
   PrivateTempDir() {
     const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                          "/imgbench-build-XXXXXX";
+    std::string pattern =
+        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/imgbench-build-XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr) {
       throw Error("docker build: cannot create a temporary directory from " + pattern + ": " +
                   std::strerror(errno));
@@ -264,9 +262,10 @@ EngineInfo DockerCli::engine_info() {
   const ProcessResult buildx = call({"buildx", "version"}, kQueryTimeout);
   info.builder = buildx.ok() && !buildkit_disabled ? "buildkit" : "legacy";
 
-  const ProcessResult daemon = call(
-      {"info", "--format", R"({"Driver":{{json .Driver}},"CgroupVersion":{{json .CgroupVersion}}})"},
-      kQueryTimeout);
+  const ProcessResult daemon =
+      call({"info", "--format",
+            R"({"Driver":{{json .Driver}},"CgroupVersion":{{json .CgroupVersion}}})"},
+           kQueryTimeout);
   if (!daemon.ok()) {
     throw_failed("docker info", docker_binary_, daemon);
   }
@@ -339,9 +338,9 @@ std::optional<ImageInfo> DockerCli::inspect_image(const std::string& ref) {
 }
 
 std::vector<HistoryRow> DockerCli::history(const std::string& ref) {
-  const ProcessResult result = call(
-      {"history", "--no-trunc", "--human=false", "--format", "{{json .}}", "--", ref},
-      kQueryTimeout);
+  const ProcessResult result =
+      call({"history", "--no-trunc", "--human=false", "--format", "{{json .}}", "--", ref},
+           kQueryTimeout);
   if (!result.ok()) {
     throw_failed("docker history " + ref, docker_binary_, result);
   }
@@ -473,9 +472,9 @@ StopResult DockerCli::stop(const std::string& name_or_id, std::chrono::seconds g
 // hide the first. A missing CLI simply means nothing was removed.
 bool DockerCli::remove_container(const std::string& name_or_id) {
   const ProcessResult result = call({"rm", "-f", "--", name_or_id}, kRemoveTimeout);
-  // Newer CLIs exit 0 for `rm -f` of a missing container, older ones exit 1 with "No such container".
-  const bool gone =
-      result.ok() || says_absent(result);
+  // Newer CLIs exit 0 for `rm -f` of a missing container, older ones exit 1 with "No such
+  // container".
+  const bool gone = result.ok() || says_absent(result);
   if (gone) {
     container_ports_.erase(name_or_id);
   }
@@ -503,8 +502,8 @@ std::vector<std::string> DockerCli::containers_with_label(const std::string& key
 std::vector<std::string> DockerCli::images_with_label(const std::string& key,
                                                       const std::string& value) {
   const std::string filter = value.empty() ? "label=" + key : "label=" + key + "=" + value;
-  const ProcessResult result =
-      call({"images", "-a", "--no-trunc", "--filter", filter, "--format", "{{.ID}}"}, kQueryTimeout);
+  const ProcessResult result = call(
+      {"images", "-a", "--no-trunc", "--filter", filter, "--format", "{{.ID}}"}, kQueryTimeout);
   if (!result.ok()) {
     throw_failed("docker images --filter " + filter, docker_binary_, result);
   }

@@ -1,5 +1,5 @@
-// The real Docker: runs the `docker` CLI through `process` with a timeout on every call and parses its
-// JSON output with the pure parsers in docker.hpp.
+// The real Docker: runs the `docker` CLI through `process` with a timeout on every call and parses
+// its JSON output with the pure parsers in docker.hpp.
 #pragma once
 
 #include <csignal>
@@ -14,9 +14,9 @@ namespace imgbench {
 
 class DockerCli final : public Docker {
  public:
-  // `docker_binary` is looked up on PATH; `cancel` is handed to the long calls (build, run, pull) but
-  // not to cleanup (stop, rm, rmi), which must still work after Ctrl-C. `extra_env` ("NAME=value")
-  // is added to every call's environment, e.g. DOCKER_HOST.
+  // `docker_binary` is looked up on PATH; `cancel` is handed to the long calls (build, run, pull)
+  // but not to cleanup (stop, rm, rmi), which must still work after Ctrl-C. `extra_env`
+  // ("NAME=value") is added to every call's environment, e.g. DOCKER_HOST.
   explicit DockerCli(std::string docker_binary = "docker",
                      const volatile std::sig_atomic_t* cancel = nullptr,
                      std::vector<std::string> extra_env = {});

@@ -8,9 +8,8 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "error.hpp"
 #include "regress.hpp"
@@ -21,7 +20,6 @@ namespace imgbench {
 namespace {
 
 using nlohmann::json;
-
 
 [[noreturn]] void fail(const std::filesystem::path& file, const std::string& what, int error) {
   throw Error(file.string() + ": " + what + ": " + std::strerror(error));

@@ -17,9 +17,8 @@ namespace imgbench {
 
 // The metrics a history line keeps, in the order the trend table shows them.
 inline constexpr std::string_view kHistoryMetrics[] = {
-    "size_bytes",  "compressed_bytes", "layers",         "efficiency",
-    "build_cold_ms", "ready_ms",       "latency_p50_us", "latency_p99_us",
-    "load_rps",    "mem_idle_bytes"};
+    "size_bytes", "compressed_bytes", "layers",         "efficiency", "build_cold_ms",
+    "ready_ms",   "latency_p50_us",   "latency_p99_us", "load_rps",   "mem_idle_bytes"};
 
 // {"run_id":…,"started_utc":…,"git_revision":…,"variants":{"static":{"layers":1,…},…}} on one
 // line, no trailing newline; keys sorted. Only variants with status ok, only the metrics above

@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <chrono>
 #include <cstddef>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <optional>

@@ -1,4 +1,5 @@
-// Facts about the machine and the moment, gathered once per run for the record (never in pure code).
+// Facts about the machine and the moment, gathered once per run for the record (never in pure
+// code).
 #pragma once
 
 #include <filesystem>
@@ -7,7 +8,8 @@
 namespace imgbench {
 
 [[nodiscard]] std::string utc_now_rfc3339();
-// "20261203T181500Z-3f9a": UTC time plus 4 random hex digits, so runs started in the same second almost never clash.
+// "20261203T181500Z-3f9a": UTC time plus 4 random hex digits, so runs started in the same second
+// almost never clash.
 [[nodiscard]] std::string make_run_id();
 [[nodiscard]] std::string kernel_release();
 [[nodiscard]] int online_cpus();

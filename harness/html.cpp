@@ -272,8 +272,8 @@ std::string markdown_to_html(
         out += "</tr>\n";
       }
       out += "</tbody>\n</table>\n";
-    } else if (const auto t = trim(line); t.starts_with("![") && t.ends_with(')') &&
-                                          t.find("](") != std::string_view::npos) {
+    } else if (const auto t = trim(line);
+               t.starts_with("![") && t.ends_with(')') && t.find("](") != std::string_view::npos) {
       flush();
       const auto middle = t.find("](");
       out += "<figure class=\"chart\">\n" +

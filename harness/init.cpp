@@ -4,9 +4,8 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "error.hpp"
 #include "results.hpp"
@@ -21,8 +20,9 @@ namespace {
 constexpr int kDefaultPort = 8080;
 
 std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(text.begin(), text.end(), text.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   return text;
 }
 
@@ -171,8 +171,9 @@ InitResult init_variant(const fs::path& dir, bool force) {
   }
   const fs::path dockerfile = dir / "Dockerfile";
   if (!fs::is_regular_file(dockerfile, ec)) {
-    throw Error(dockerfile.string() + ": no Dockerfile; imgbench init writes variant.json next to "
-                                      "an existing Dockerfile");
+    throw Error(dockerfile.string() +
+                ": no Dockerfile; imgbench init writes variant.json next to "
+                "an existing Dockerfile");
   }
   InitResult result;
   result.file = dir / "variant.json";
@@ -181,10 +182,11 @@ InitResult init_variant(const fs::path& dir, bool force) {
   }
 
   // variants/<name> of a repository builds from the repository's root, as the project's own
-  // variants do; anywhere else the folder is its own context (and its own repository, for the check).
+  // variants do; anywhere else the folder is its own context (and its own repository, for the
+  // check).
   const fs::path parent = folder.parent_path();
-  result.in_repository = parent.filename() == "variants" &&
-                         fs::is_directory(parent.parent_path() / "harness", ec);
+  result.in_repository =
+      parent.filename() == "variants" && fs::is_directory(parent.parent_path() / "harness", ec);
   const fs::path root = result.in_repository ? parent.parent_path() : folder;
   result.context = result.in_repository ? "../.." : ".";
   result.facts = scan_dockerfile(read_dockerfile(dockerfile));

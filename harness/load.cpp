@@ -60,7 +60,6 @@ std::optional<double> thread_wait_seconds() {
   return static_cast<double>(waiting_ns) / 1e9;
 }
 
-
 // Classifies one finished measured request into the result.
 void record(const PoolDone& done, Clock::time_point at, const LoadOptions& options,
             LoadResult& result) {

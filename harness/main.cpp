@@ -2,7 +2,6 @@
 // signal handlers, and the one `try` that turns errors into a message and an exit code. Each verb's
 // options and work are in cli_<group>.cpp (cli.hpp).
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <exception>
 #include <iostream>

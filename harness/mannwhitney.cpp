@@ -14,8 +14,8 @@ namespace {
 void require_finite(std::span<const double> values, const char* name) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (!std::isfinite(values[i])) {
-      throw Error(std::string("mann_whitney: sample ") + name + "[" + std::to_string(i) +
-                  "] is " + std::to_string(values[i]) + ", expected a finite number");
+      throw Error(std::string("mann_whitney: sample ") + name + "[" + std::to_string(i) + "] is " +
+                  std::to_string(values[i]) + ", expected a finite number");
     }
   }
 }

@@ -5,8 +5,8 @@
 // pair with x_i == y_j (equivalently R_x − n_x(n_x+1)/2 with midranks for ties). It ranges over
 // [0, n_x·n_y] and is n_x·n_y/2 when nothing separates the samples.
 //
-// p-value, one-sided, of the alternative asked for: Greater is P(U ≥ u), Less is P(U ≤ u), under the
-// null hypothesis that both samples come from one distribution.
+// p-value, one-sided, of the alternative asked for: Greater is P(U ≥ u), Less is P(U ≤ u), under
+// the null hypothesis that both samples come from one distribution.
 // - Exact when neither sample has more than kMannWhitneyExactMax values and no value occurs twice
 //   in the pooled samples: the U distribution is counted with the recurrence
 //   f(m, n, k) = f(m − 1, n, k − n) + f(m, n − 1, k) (is the largest value an x or a y?).

@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "error.hpp"
 #include "text.hpp"
@@ -85,8 +84,8 @@ std::optional<int> read_repetitions(const json& value, const std::string& field,
 constexpr double kMax = std::numeric_limits<double>::max();
 
 // The numeric fields shared by a rule and an override; `kind` says which ones apply.
-void read_numbers(const json& object, const std::string& path, MetricKind kind,
-                  RuleOverride& out, Problems& problems) {
+void read_numbers(const json& object, const std::string& path, MetricKind kind, RuleOverride& out,
+                  Problems& problems) {
   for (const auto& [key, value] : object.items()) {
     const std::string field = path + "." + key;
     const bool noisy_only = key == "alpha" || key == "min_repetitions";

@@ -95,7 +95,6 @@ class Transfer {
     return curl_easy_strerror(rc);
   }
 
-
  private:
   CurlEasy handle_;
   std::array<char, CURL_ERROR_SIZE> error_buffer_{};
@@ -298,8 +297,6 @@ LatencyResult Probe::measure_sequential(const LatencyOptions& options) {
   return measure_with(*client, options);
 }
 
-LoadResult CurlProbe::load(const LoadOptions& options) {
-  return run_load(options);
-}
+LoadResult CurlProbe::load(const LoadOptions& options) { return run_load(options); }
 
 }  // namespace imgbench

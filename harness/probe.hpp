@@ -28,8 +28,8 @@ struct ReadyOptions {
 struct ReadyResult {
   bool ready = false;
   bool cancelled = false;
-  // From `t0` (given by the caller) to the first expected answer / to the first attempt that was not
-  // refused (a connection was accepted); zero when it never happened.
+  // From `t0` (given by the caller) to the first expected answer / to the first attempt that was
+  // not refused (a connection was accepted); zero when it never happened.
   std::chrono::nanoseconds ready_after{0};
   std::chrono::nanoseconds first_accept_after{0};
   int attempts = 0;
@@ -56,9 +56,9 @@ struct RequestSample {
   // (CURLOPT_PREREQFUNCTION) to the arrival of the answer's last part (curl_pool.hpp); for a new
   // connection from the start of the request, so the connect is in it.
   std::chrono::nanoseconds elapsed{0};
-  bool ok = false;                      // no transport error and the expected status
-  bool new_connection = false;          // CURLINFO_NUM_CONNECTS > 0: a connection was opened
-  std::string error;                    // when not ok: libcurl's message or "HTTP <status>"
+  bool ok = false;              // no transport error and the expected status
+  bool new_connection = false;  // CURLINFO_NUM_CONNECTS > 0: a connection was opened
+  std::string error;            // when not ok: libcurl's message or "HTTP <status>"
 };
 
 // Sends one request at a time to one URL and times it. Callers decide how many and what to do with

@@ -39,7 +39,6 @@ constexpr milliseconds kDrainAfterExit{250};
 constexpr milliseconds kDrainAfterKill{100};
 constexpr std::size_t kReadChunk = 64U * 1024U;
 
-
 struct Pipe {
   UniqueFd read_end;
   UniqueFd write_end;

@@ -118,7 +118,8 @@ bool use_live_display(bool stderr_is_tty, bool quiet, const char* term) {
 
 std::string plain_line(const ProgressEvent& event, milliseconds since_start, bool color) {
   char stamp[32];
-  std::snprintf(stamp, sizeof stamp, "[%6.1fs] ", static_cast<double>(since_start.count()) / 1000.0);
+  std::snprintf(stamp, sizeof stamp, "[%6.1fs] ",
+                static_cast<double>(since_start.count()) / 1000.0);
   std::string line = stamp + event.variant + ": " + colored(event.stage, color);
   if (!event.detail.empty()) {
     line += " — " + event.detail;

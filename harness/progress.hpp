@@ -1,6 +1,7 @@
-// progress: the runner's events as stderr text — today's timestamped lines, or on a terminal one live
-// line a variant (stage, time, a bar during the latency loop) redrawn in place. The clock value and
-// the stream come in from the caller, so every byte it writes can be tested without a terminal.
+// progress: the runner's events as stderr text — today's timestamped lines, or on a terminal one
+// live line a variant (stage, time, a bar during the latency loop) redrawn in place. The clock
+// value and the stream come in from the caller, so every byte it writes can be tested without a
+// terminal.
 #pragma once
 
 #include <chrono>
@@ -23,7 +24,8 @@ enum class ColorMode { Auto, Always, Never };
 // (https://no-color.org: any non-empty value disables). `no_color` is getenv("NO_COLOR").
 [[nodiscard]] bool use_color(ColorMode mode, bool stderr_is_tty, const char* no_color);
 
-// The live block needs a terminal that moves its cursor: stderr a TTY, not --quiet, TERM not "dumb".
+// The live block needs a terminal that moves its cursor: stderr a TTY, not --quiet, TERM not
+// "dumb".
 [[nodiscard]] bool use_live_display(bool stderr_is_tty, bool quiet, const char* term);
 
 struct DisplayOptions {

@@ -98,8 +98,10 @@ void judge_noisy(const MetricRule& rule, const VariantResult& b, const VariantRe
     row.verdict = Verdict::TooFewSamples;
     if (bs.empty() && cs.empty()) {
       // A figure taken once a run (a build), never per repetition: no run can give it samples.
-      row.reason = "measured once a run, not per repetition, so there are no samples to test; "
-                   "the test needs " + std::to_string(needed) + " a side";
+      row.reason =
+          "measured once a run, not per repetition, so there are no samples to test; "
+          "the test needs " +
+          std::to_string(needed) + " a side";
     } else {
       row.reason = std::to_string(bs.size()) + " baseline and " + std::to_string(cs.size()) +
                    " current repetition samples; the test needs " + std::to_string(needed) +
@@ -117,8 +119,8 @@ void judge_noisy(const MetricRule& rule, const VariantResult& b, const VariantRe
   if (row.change_pct) {
     signed_pct = *row.change_pct;
   } else if (*row.current != *row.baseline) {
-    signed_pct = (*row.current > *row.baseline ? 1.0 : -1.0) *
-                 std::numeric_limits<double>::infinity();
+    signed_pct =
+        (*row.current > *row.baseline ? 1.0 : -1.0) * std::numeric_limits<double>::infinity();
   }
   const double worse_pct = rule.better == Better::Lower ? signed_pct : -signed_pct;
   const bool got_worse = worse_pct > 0;
@@ -175,9 +177,8 @@ const char* to_string(Verdict verdict) {
 }
 
 int Comparison::count(Verdict verdict) const {
-  return static_cast<int>(std::count_if(rows.begin(), rows.end(), [&](const ComparisonRow& r) {
-    return r.verdict == verdict;
-  }));
+  return static_cast<int>(std::count_if(
+      rows.begin(), rows.end(), [&](const ComparisonRow& r) { return r.verdict == verdict; }));
 }
 
 int Comparison::compared() const {
@@ -279,8 +280,8 @@ Comparison compare(const Results& baseline, const Results& current, const Policy
   for (const auto& a : accepted) {
     if (used.count({a.variant, a.metric}) == 0) {
       out.notes.push_back("accepted regression " + a.variant + " " + a.metric +
-                             " did not regress here; remove it from the baseline's \"accepted\" "
-                             "list once it is no longer needed");
+                          " did not regress here; remove it from the baseline's \"accepted\" "
+                          "list once it is no longer needed");
     }
   }
   return out;
@@ -290,8 +291,8 @@ std::vector<std::string> condition_differences(const RunInfo& baseline, const Ru
   std::vector<std::string> out;
   const auto differ = [&](const char* field, const std::string& b, const std::string& c) {
     if (b != c) {
-      out.push_back(std::string(field) + ": baseline " + (b.empty() ? "(none)" : b) +
-                    ", current " + (c.empty() ? "(none)" : c));
+      out.push_back(std::string(field) + ": baseline " + (b.empty() ? "(none)" : b) + ", current " +
+                    (c.empty() ? "(none)" : c));
     }
   };
   const auto number = [](double value) { return number_to_json(value).dump(); };
@@ -343,9 +344,10 @@ std::vector<AcceptedRegression> accepted_from_json(const json& document, std::st
                            ": field is not known; known fields: variant, metric, reason");
       }
     }
-    for (const auto& [key, field] : {std::pair<const char*, std::string*>{"variant", &entry.variant},
-                                     {"metric", &entry.metric},
-                                     {"reason", &entry.reason}}) {
+    for (const auto& [key, field] :
+         {std::pair<const char*, std::string*>{"variant", &entry.variant},
+          {"metric", &entry.metric},
+          {"reason", &entry.reason}}) {
       const auto it = item.find(key);
       if (it == item.end() || !it->is_string() || it->get<std::string>().empty()) {
         problems.push_back(prefix + path + "." + key + ": expected a non-empty string, found " +

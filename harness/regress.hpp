@@ -2,12 +2,11 @@
 // metric, each with its reason. Pure: values in, values out (DESIGN.md "Regression rules").
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "policy.hpp"
 #include "results.hpp"
@@ -53,11 +52,11 @@ struct ComparisonRow {
 struct Comparison {
   std::string baseline_run;  // run ids, for the report's heading
   std::string current_run;
-  std::vector<ComparisonRow> rows;     // variants in the current run's order, then gone ones;
-                                       // metrics in the policy's order
+  std::vector<ComparisonRow> rows;      // variants in the current run's order, then gone ones;
+                                        // metrics in the policy's order
   std::vector<std::string> conditions;  // run conditions that differ (condition_differences)
   std::vector<std::string> notes;       // accepted entries that did not regress
-  std::vector<std::string> failed;     // variants that failed in the current run
+  std::vector<std::string> failed;      // variants that failed in the current run
   [[nodiscard]] int count(Verdict verdict) const;
   // Rows that compared a value on both sides (any verdict but New, Gone and NotMeasured).
   [[nodiscard]] int compared() const;

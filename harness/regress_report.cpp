@@ -13,9 +13,9 @@ namespace {
 constexpr std::string_view kMissing = "–";  // en dash, as report.md shows a missing value
 
 constexpr std::array<Verdict, 9> kOrder = {
-    Verdict::Regressed,   Verdict::Improved, Verdict::Accepted, Verdict::TooFewSamples,
-    Verdict::NotMeasured, Verdict::New,      Verdict::Gone,     Verdict::Noise,
-    Verdict::Unchanged};
+    Verdict::Regressed,     Verdict::Improved,    Verdict::Accepted,
+    Verdict::TooFewSamples, Verdict::NotMeasured, Verdict::New,
+    Verdict::Gone,          Verdict::Noise,       Verdict::Unchanged};
 
 std::size_t rank(Verdict verdict) {
   return static_cast<std::size_t>(std::find(kOrder.begin(), kOrder.end(), verdict) -
@@ -68,8 +68,8 @@ void write_table(std::ostream& out, const std::vector<ComparisonRow>& rows) {
     out << "| " << md(row.variant) << " | "
         << (row.metric.empty() ? std::string(kMissing) : md(row.metric)) << " | "
         << value_cell(row, row.baseline) << " | " << value_cell(row, row.current) << " | "
-        << change_cell(row) << " | " << p_cell(row) << " | " << verdict_cell(row.verdict)
-        << " | " << md(row.reason) << " |\n";
+        << change_cell(row) << " | " << p_cell(row) << " | " << verdict_cell(row.verdict) << " | "
+        << md(row.reason) << " |\n";
   }
 }
 
@@ -129,8 +129,8 @@ void write_comparison_csv(std::ostream& out, const Comparison& comparison) {
   out << "variant,metric,baseline,current,change_pct,p_value,verdict,reason\n";
   for (const auto& row : rows_in_report_order(comparison)) {
     out << csv(row.variant) << ',' << csv(row.metric) << ',' << number(row.baseline) << ','
-        << number(row.current) << ',' << number(row.change_pct) << ',' << number(row.p_value)
-        << ',' << to_string(row.verdict) << ',' << csv(row.reason) << '\n';
+        << number(row.current) << ',' << number(row.change_pct) << ',' << number(row.p_value) << ','
+        << to_string(row.verdict) << ',' << csv(row.reason) << '\n';
   }
 }
 

@@ -75,7 +75,6 @@ std::string fence_for(std::string_view text) {
   return std::string(std::max<std::size_t>(3, longest + 1), '`');
 }
 
-
 // The comparison table's metric columns: header, metric key, divisor into the shown unit, decimals.
 struct Column {
   const char* header;
@@ -84,12 +83,9 @@ struct Column {
   int decimals;
 };
 constexpr Column kColumns[] = {
-    {"layers", "layers", 1, 0},
-    {"build cold (s)", "build_cold_ms", 1000, 1},
-    {"ready (ms)", "ready_ms", 1, 0},
-    {"p50 (µs)", "latency_p50_us", 1, 0},
-    {"p99 (µs)", "latency_p99_us", 1, 0},
-    {"memory idle (MB)", "mem_idle_bytes", 1e6, 1},
+    {"layers", "layers", 1, 0},           {"build cold (s)", "build_cold_ms", 1000, 1},
+    {"ready (ms)", "ready_ms", 1, 0},     {"p50 (µs)", "latency_p50_us", 1, 0},
+    {"p99 (µs)", "latency_p99_us", 1, 0}, {"memory idle (MB)", "mem_idle_bytes", 1e6, 1},
     {"errors", "errors", 1, 0},
 };
 
@@ -156,9 +152,9 @@ void write_lifecycle(std::ostream& out, const std::vector<const VariantResult*>&
 
 // Latency at zero load, on a reused connection and on a new one per request.
 constexpr Column kLatencyColumns[] = {
-    {"min (µs)", "latency_min_us", 1, 0},      {"p50 (µs)", "latency_p50_us", 1, 0},
-    {"p90 (µs)", "latency_p90_us", 1, 0},      {"p99 (µs)", "latency_p99_us", 1, 0},
-    {"p99.9 (µs)", "latency_p999_us", 1, 0},   {"max (µs)", "latency_max_us", 1, 0},
+    {"min (µs)", "latency_min_us", 1, 0},           {"p50 (µs)", "latency_p50_us", 1, 0},
+    {"p90 (µs)", "latency_p90_us", 1, 0},           {"p99 (µs)", "latency_p99_us", 1, 0},
+    {"p99.9 (µs)", "latency_p999_us", 1, 0},        {"max (µs)", "latency_max_us", 1, 0},
     {"cold p50 (µs)", "cold_latency_p50_us", 1, 0}, {"cold p99 (µs)", "cold_latency_p99_us", 1, 0},
 };
 
@@ -259,9 +255,9 @@ void write_load(std::ostream& out, const std::vector<const VariantResult*>& rows
     if (!open || !closed || *closed <= 0 || *open < kStallRatio * *closed) {
       continue;
     }
-    out << "**" << md(v->name) << ":** the open-loop p99 (" << fixed(*open / 1000, 1)
-        << " ms) is " << fixed(*open / *closed, 0) << "× the closed-loop p99 ("
-        << fixed(*closed / 1000, 1) << " ms)";
+    out << "**" << md(v->name) << ":** the open-loop p99 (" << fixed(*open / 1000, 1) << " ms) is "
+        << fixed(*open / *closed, 0) << "× the closed-loop p99 (" << fixed(*closed / 1000, 1)
+        << " ms)";
     if (uncorrected) {
       out << " and " << fixed(*open / std::max(*uncorrected, 1.0), 0)
           << "× the same requests timed from their actual send (" << fixed(*uncorrected / 1000, 1)
@@ -569,13 +565,13 @@ void write_layers(std::ostream& out, const VariantResult& v) {
       << (all_known ? human_bytes(total) + " in total" : std::string("sizes not all known"))
       << ", the base first\n\n";
   const bool analysed = v.image.layers.front().compressed_bytes.has_value();
-  out << (analysed ? "| # | size | compressed | shadowed | from | created by |\n|--:|--:|--:|--:|---|---|\n"
+  out << (analysed ? "| # | size | compressed | shadowed | from | created by "
+                     "|\n|--:|--:|--:|--:|---|---|\n"
                    : "| # | size | created by |\n|--:|--:|---|\n");
   for (std::size_t i = 0; i < v.image.layers.size(); ++i) {
     const auto& layer = v.image.layers[i];
     out << "| " << i + 1 << " | "
-        << (layer.size_bytes >= 0 ? human_bytes(layer.size_bytes) : std::string(kMissing))
-        << " | ";
+        << (layer.size_bytes >= 0 ? human_bytes(layer.size_bytes) : std::string(kMissing)) << " | ";
     if (analysed) {
       const auto bytes_or_missing = [](const std::optional<std::int64_t>& b) {
         return b ? human_bytes(*b) : std::string(kMissing);
@@ -611,12 +607,12 @@ void write_conditions(std::ostream& out, const RunInfo& run) {
       << "- CPU placement: " << md(placement_text(p)) << "\n"
       << "- stop timeout: " << p.stop_timeout_s << " s\n"
       << "- load: "
-      << (p.duration_s > 0 ? std::to_string(p.connections) + " connections, " +
-                                 fixed(p.duration_s, 1) + " s closed loop" +
-                                 (p.rate_rps > 0 ? ", then open loop at " + fixed(p.rate_rps, 0) +
-                                                       " requests/s"
-                                                 : std::string())
-                           : std::string("none"))
+      << (p.duration_s > 0
+              ? std::to_string(p.connections) + " connections, " + fixed(p.duration_s, 1) +
+                    " s closed loop" +
+                    (p.rate_rps > 0 ? ", then open loop at " + fixed(p.rate_rps, 0) + " requests/s"
+                                    : std::string())
+              : std::string("none"))
       << "\n\n";
 
   std::string path;

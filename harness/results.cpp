@@ -152,7 +152,8 @@ json variant_to_json(const VariantResult& v, const std::string& path) {
     }
     samples[utf8(name)] = std::move(array);
   }
-  json image = {{"id", utf8(v.image.id)}, {"tag", utf8(v.image.tag)}, {"layers", std::move(layers)}};
+  json image = {
+      {"id", utf8(v.image.id)}, {"tag", utf8(v.image.tag)}, {"layers", std::move(layers)}};
   if (v.image.facts) {
     image["facts"] = facts_to_json(*v.image.facts);
   }
@@ -176,8 +177,7 @@ json to_json(const Results& results) {
   const RunInfo& run = results.run;
   json variants = json::array();
   for (std::size_t i = 0; i < results.variants.size(); ++i) {
-    variants.push_back(
-        variant_to_json(results.variants[i], "variants[" + std::to_string(i) + "]"));
+    variants.push_back(variant_to_json(results.variants[i], "variants[" + std::to_string(i) + "]"));
   }
   return {
       {"schema_version", results.schema_version},
@@ -363,7 +363,8 @@ RunInfo run_from_json(const Reader& r, const json& root) {
   run.parameters.duration_s = r.number_at(p, ppath, "duration_s");
   run.parameters.rate_rps = r.number_at(p, ppath, "rate_rps");
   // A later addition: a file written before it had no cold phase.
-  run.parameters.cold_requests = p.contains("cold_requests") ? r.int_at(p, ppath, "cold_requests") : 0;
+  run.parameters.cold_requests =
+      p.contains("cold_requests") ? r.int_at(p, ppath, "cold_requests") : 0;
   return run;
 }
 
@@ -537,7 +538,6 @@ Results results_from_json(const json& json_value, std::string_view source) {
 // Files
 
 namespace {
-
 
 // Removes a temporary path unless the operation committed (renamed it into place).
 class TempPath {

@@ -1,9 +1,9 @@
 #include "runner.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
-#include <cctype>
 #include <optional>
 #include <sstream>
 #include <utility>
@@ -22,13 +22,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kLogTailLines = 40;
 
-double to_ms(std::chrono::nanoseconds d) {
-  return static_cast<double>(d.count()) / 1e6;
-}
+double to_ms(std::chrono::nanoseconds d) { return static_cast<double>(d.count()) / 1e6; }
 
-bool cancelled(const volatile std::sig_atomic_t* flag) {
-  return flag != nullptr && *flag != 0;
-}
+bool cancelled(const volatile std::sig_atomic_t* flag) { return flag != nullptr && *flag != 0; }
 
 // Removes a container however the scope is left: a thrown error, an early return, an interrupt.
 // Removes a run's images however the run ends, an engine error included: each variant's tag (unless
@@ -43,7 +39,8 @@ class ContainerGuard {
   ~ContainerGuard() {
     try {
       (void)docker_.remove_container(name_);
-    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; `clean` finds leftovers
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; `clean` finds
+                     // leftovers
     }
   }
 
@@ -118,8 +115,8 @@ void put_median(VariantResult& result, const std::string& key, const std::vector
 
 // The per-repetition latency figures, as the timed loop hands them to Google Benchmark.
 std::vector<std::pair<std::string, double>> latency_counters(const Summary& s) {
-  return {{"latency_min_us", s.min},   {"latency_p50_us", s.p50},   {"latency_p90_us", s.p90},
-          {"latency_p99_us", s.p99},   {"latency_p999_us", s.p999}, {"latency_mean_us", s.mean},
+  return {{"latency_min_us", s.min},       {"latency_p50_us", s.p50},   {"latency_p90_us", s.p90},
+          {"latency_p99_us", s.p99},       {"latency_p999_us", s.p999}, {"latency_mean_us", s.mean},
           {"latency_stddev_us", s.stddev}, {"latency_max_us", s.max}};
 }
 
@@ -180,12 +177,11 @@ std::string image_tag(const std::string& run_id, const std::string& variant) {
 }
 
 bool is_metadata_instruction(const std::string& created_by) {
-  // Legacy builder: "/bin/sh -c #(nop)  CMD [...]"; ADD and COPY are written with #(nop) as well but
-  // make a layer. BuildKit: "CMD [...]", "ENV …", and RUN/COPY/ADD spelled out.
-  static const char* const kMetadata[] = {"CMD",   "ENTRYPOINT", "ENV",         "EXPOSE",
-                                          "LABEL", "USER",       "ARG",         "MAINTAINER",
-                                          "STOPSIGNAL", "HEALTHCHECK", "SHELL", "ONBUILD",
-                                          "VOLUME"};
+  // Legacy builder: "/bin/sh -c #(nop)  CMD [...]"; ADD and COPY are written with #(nop) as well
+  // but make a layer. BuildKit: "CMD [...]", "ENV …", and RUN/COPY/ADD spelled out.
+  static const char* const kMetadata[] = {
+      "CMD",        "ENTRYPOINT", "ENV",         "EXPOSE", "LABEL",   "USER",  "ARG",
+      "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "SHELL",  "ONBUILD", "VOLUME"};
   std::string text = created_by;
   const std::string nop = "#(nop)";
   if (auto at = text.find(nop); at != std::string::npos) {
@@ -386,8 +382,8 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
         if (pulled.ok) {
           continue;
         }
-        w.result->reason = "needs " + image + " from a registry; docker pull failed: " +
-                           pulled.failure;
+        w.result->reason =
+            "needs " + image + " from a registry; docker pull failed: " + pulled.failure;
         break;
       }
       if (std::all_of(missing.begin(), missing.end(),
@@ -398,8 +394,8 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
         continue;
       }
     } else {
-      w.result->reason = "base image " + join(missing, ", ") +
-                         " is missing; make it with `make bases`";
+      w.result->reason =
+          "base image " + join(missing, ", ") + " is missing; make it with `make bases`";
     }
     emit(w.variant->name, "skipped", *w.result->reason);
   }
@@ -437,7 +433,8 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     w.result->metrics["build_cold_ms"] = to_ms(built.elapsed);
     auto image = docker_.inspect_image(w.tag);
     if (!image) {
-      fail(w, "the image " + w.tag + " is missing right after its build", built.log_tail, progress_);
+      fail(w, "the image " + w.tag + " is missing right after its build", built.log_tail,
+           progress_);
       continue;
     }
     auto history = docker_.history(w.tag);
@@ -482,8 +479,9 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     if (warm.ok) {
       w.result->metrics["build_warm_ms"] = to_ms(warm.elapsed);
     }
-    emit(v.name, "built", std::to_string(image->size_bytes) + " bytes, " +
-                              std::to_string(image->layers.size()) + " layers");
+    emit(v.name, "built",
+         std::to_string(image->size_bytes) + " bytes, " + std::to_string(image->layers.size()) +
+             " layers");
   }
 
   // Phase 3: measure, interleaved across variants, each repetition a fresh container. The measuring
@@ -571,8 +569,9 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
                  " before answering " + v.health_path;
       } else {
         reason = "not ready after " + std::to_string(v.ready_timeout.count()) + " ms: ";
-        reason += ready.last_status != 0 ? "last answer was HTTP " + std::to_string(ready.last_status)
-                                         : "no answer (" + ready.last_error + ")";
+        reason += ready.last_status != 0
+                      ? "last answer was HTTP " + std::to_string(ready.last_status)
+                      : "no answer (" + ready.last_error + ")";
       }
       return give_up(reason, docker_.logs_tail(name, kLogTailLines));
     }
@@ -603,7 +602,8 @@ Results Runner::run(const std::vector<Variant>& variants, const RunnerOptions& o
     }
     emit(v.name, "measuring",
          std::to_string(params.requests) + " requests to " + url + ", " + rep_text);
-    // The timed loop: one request an iteration, timed by the harness's own clock (see RequestSample).
+    // The timed loop: one request an iteration, timed by the harness's own clock (see
+    // RequestSample).
     std::vector<double> latency_us;
     latency_us.reserve(static_cast<std::size_t>(params.requests));
     int errors = 0;

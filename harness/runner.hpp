@@ -19,7 +19,8 @@ namespace imgbench {
 struct RunnerOptions {
   RunInfo run;  // id and parameters filled by the caller; engine facts are filled by the runner
   bool keep_images = false;
-  bool anatomy = true;  // analyse each image's `docker save` stream (layers, waste, compressed size)
+  bool anatomy =
+      true;  // analyse each image's `docker save` stream (layers, waste, compressed size)
   const volatile std::sig_atomic_t* cancel = nullptr;
   // Above zero: "progress" events ("4000/10000") from the latency loop, at most this often, for a
   // live display. Zero (the default): none, so a plain log stays one line a stage.
@@ -61,7 +62,8 @@ class Runner {
 // Image tag for a run: imgbench/<variant>:<run-id lowercased>.
 [[nodiscard]] std::string image_tag(const std::string& run_id, const std::string& variant);
 
-// True for a history row that only changes the image config (CMD, ENV, LABEL, …) and makes no layer.
+// True for a history row that only changes the image config (CMD, ENV, LABEL, …) and makes no
+// layer.
 [[nodiscard]] bool is_metadata_instruction(const std::string& created_by);
 // Pairs RootFS.Layers (base first) with the history rows that made them (docker history lists the
 // newest first). When the two cannot be aligned, rows keep their digest and get size_bytes -1.

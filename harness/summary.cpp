@@ -47,14 +47,14 @@ std::string size_sentence(const std::vector<const VariantResult*>& rows) {
   std::string text =
       small_size == large_size
           ? small->name + " and " + large->name + " are the same size (" + bytes(small_size) + ")"
-          : small->name + " is " + times(large_size / small_size) + " smaller than " +
-                large->name + " (" + bytes(small_size) + " against " + bytes(large_size) + ")";
+          : small->name + " is " + times(large_size / small_size) + " smaller than " + large->name +
+                " (" + bytes(small_size) + " against " + bytes(large_size) + ")";
   const auto small_p50 = positive(*small, "latency_p50_us");
   const auto large_p50 = positive(*large, "latency_p50_us");
   if (small_p50 && large_p50) {
     const double speedup = *large_p50 / *small_p50;
-    const std::string figures = " at p50 (" + micros(*small_p50) + " against " +
-                                micros(*large_p50) + ")";
+    const std::string figures =
+        " at p50 (" + micros(*small_p50) + " against " + micros(*large_p50) + ")";
     if (speedup >= kSameSpeed) {
       text += " and answers " + times(speedup) + " faster" + figures;
     } else if (speedup <= 1 / kSameSpeed) {
@@ -83,9 +83,9 @@ std::string best_sentence(const std::vector<const VariantResult*>& rows) {
       fastest ? "the lowest p50 latency (" + micros(*positive(*fastest, "latency_p50_us")) + ")"
               : std::string();
   const std::string throughput =
-      busiest ? "the highest throughput (" + fixed(*positive(*busiest, "load_rps"), 0) +
-                    " requests/s)"
-              : std::string();
+      busiest
+          ? "the highest throughput (" + fixed(*positive(*busiest, "load_rps"), 0) + " requests/s)"
+          : std::string();
   if (fastest != nullptr && fastest == busiest) {
     return fastest->name + " has both " + latency + " and " + throughput + ".";
   }

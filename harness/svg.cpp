@@ -75,8 +75,8 @@ void Writer::line(double x1, double y1, double x2, double y2, std::string_view c
         << "\" y2=\"" << coord(y2) << "\" class=\"" << css << "\"/>\n";
 }
 
-void Writer::text(double x, double y, std::string_view content, std::string_view css,
-                  Anchor anchor, std::string_view tooltip) {
+void Writer::text(double x, double y, std::string_view content, std::string_view css, Anchor anchor,
+                  std::string_view tooltip) {
   body_ << "<text x=\"" << coord(x) << "\" y=\"" << coord(y) << "\"";
   if (anchor != Anchor::Start) {
     body_ << " text-anchor=\"" << anchor_name(anchor) << "\"";

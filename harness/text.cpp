@@ -86,7 +86,6 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   return length;
 }
 
-
 std::string markdown_inline(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -35,9 +35,7 @@ std::string regex_literal(const std::string& text) {
 
 }  // namespace
 
-std::string latency_benchmark_name(const std::string& variant) {
-  return "latency/" + variant;
-}
+std::string latency_benchmark_name(const std::string& variant) { return "latency/" + variant; }
 
 const double* counter(const RepetitionTimer::Run& run, const std::string& name) {
   auto it = run.counters.find(name);
@@ -51,9 +49,7 @@ RepetitionTimer::RepetitionTimer(std::int64_t iterations) : iterations_(iteratio
   benchmark::ClearRegisteredBenchmarks();
 }
 
-RepetitionTimer::~RepetitionTimer() {
-  benchmark::ClearRegisteredBenchmarks();
-}
+RepetitionTimer::~RepetitionTimer() { benchmark::ClearRegisteredBenchmarks(); }
 
 void RepetitionTimer::add(const std::string& variant, Body body) {
   if (bodies_.count(variant) != 0) {

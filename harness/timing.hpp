@@ -5,14 +5,14 @@
 // functions, and benchmark_json() writes every run in Google Benchmark's JSON format.
 #pragma once
 
+#include <benchmark/benchmark.h>
+
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 namespace imgbench {
 

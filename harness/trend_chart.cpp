@@ -12,11 +12,11 @@ namespace imgbench {
 namespace {
 
 constexpr double kWidth = 760;
-constexpr double kLeft = 70;     // room for the y tick labels
-constexpr double kRight = 150;   // room for the legend
+constexpr double kLeft = 70;    // room for the y tick labels
+constexpr double kRight = 150;  // room for the legend
 constexpr double kTop = 40;
 constexpr double kPlotHeight = 220;
-constexpr int kColours = 4;      // ib-l0 .. ib-l3 in svg.cpp's style block
+constexpr int kColours = 4;  // ib-l0 .. ib-l3 in svg.cpp's style block
 
 struct Unit {
   double divisor;
@@ -59,8 +59,10 @@ std::string trend_chart(const std::vector<HistoryPoint>& points, std::string_vie
   const Unit unit = unit_of(metric);
   const std::string name(metric);
   svg::Writer w(kWidth, "History of " + name);
-  w.text(10, 22, name + " over the recorded runs" + (*unit.label ? std::string(" (") + unit.label + ")" : ""),
-         "ib-title");
+  w.text(
+      10, 22,
+      name + " over the recorded runs" + (*unit.label ? std::string(" (") + unit.label + ")" : ""),
+      "ib-title");
 
   std::set<std::string> variants;
   double largest = 0;
@@ -84,9 +86,9 @@ std::string trend_chart(const std::vector<HistoryPoint>& points, std::string_vie
   const svg::LinearScale scale(largest, 0, kPlotHeight);
   const auto y_of = [&](double value) { return bottom - scale(value); };
   const auto x_of = [&](std::size_t run) {
-    return points.size() == 1 ? (x0 + x1) / 2
-                              : x0 + (x1 - x0) * static_cast<double>(run) /
-                                         static_cast<double>(points.size() - 1);
+    return points.size() == 1
+               ? (x0 + x1) / 2
+               : x0 + (x1 - x0) * static_cast<double>(run) / static_cast<double>(points.size() - 1);
   };
   for (const double tick : scale.ticks()) {
     const double y = y_of(tick);
@@ -121,7 +123,8 @@ std::string trend_chart(const std::vector<HistoryPoint>& points, std::string_vie
         w.line(previous->first, previous->second, x, y, line_css);
       }
       w.rect(x - 2.5, y - 2.5, 5, 5, dot_css,
-             variant + ", " + points[i].run_id + ": " + fixed(*value / unit.divisor, unit.decimals) +
+             variant + ", " + points[i].run_id + ": " +
+                 fixed(*value / unit.divisor, unit.decimals) +
                  (*unit.label ? std::string(" ") + unit.label : ""));
       previous = std::make_pair(x, y);
     }

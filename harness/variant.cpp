@@ -6,14 +6,13 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <span>
 #include <sstream>
 #include <system_error>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "error.hpp"
 
@@ -30,11 +29,11 @@ constexpr std::size_t kMaxShownValueLength = 60;
 
 // In DESIGN.md's order, which is also the order the "known fields" list shows them.
 constexpr std::array<std::string_view, 11> kTopLevelFields = {
-    "description",     "context",           "port", "health_path", "expect_status", "build_args",
+    "description",     "context",           "port", "health_path", "expect_status",   "build_args",
     "requires_images", "requires_registry", "tags", "budget",      "ready_timeout_ms"};
-constexpr std::array<std::string_view, 6> kBudgetFields = {
-    "max_size_bytes",     "max_compressed_bytes", "max_layers",
-    "max_shadowed_bytes", "min_efficiency",       "non_root"};
+constexpr std::array<std::string_view, 6> kBudgetFields = {"max_size_bytes", "max_compressed_bytes",
+                                                           "max_layers",     "max_shadowed_bytes",
+                                                           "min_efficiency", "non_root"};
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
@@ -196,10 +195,10 @@ json parse_json(std::string_view text, const std::string& file) {
   DuplicateKeyFinder duplicates;
   json document;
   try {
-    document = json::parse(text, [&duplicates](int /*depth*/, json::parse_event_t event,
-                                               json& parsed) {
-      return duplicates.on_event(event, parsed);
-    });
+    document =
+        json::parse(text, [&duplicates](int /*depth*/, json::parse_event_t event, json& parsed) {
+          return duplicates.on_event(event, parsed);
+        });
   } catch (const json::parse_error& e) {
     // what() reads "[json.exception.parse_error.101] parse error at line 3, column 8: syntax ...";
     // keep the position and the reason, drop the library's prefix.
@@ -272,9 +271,8 @@ bool is_safe_argument(std::string_view word) {
 std::vector<std::string> read_string_list(const json& value, const std::string& field,
                                           bool argument, Problems& problems) {
   std::vector<std::string> out;
-  const std::string what = argument
-                               ? "an array of image names (no spaces, not starting with '-')"
-                               : "an array of non-empty strings";
+  const std::string what = argument ? "an array of image names (no spaces, not starting with '-')"
+                                    : "an array of non-empty strings";
   if (!value.is_array()) {
     problems.expected(field, what, value);
     return out;
@@ -288,10 +286,10 @@ std::vector<std::string> read_string_list(const json& value, const std::string& 
     }
     const auto text = item.get<std::string>();
     if (argument ? !is_safe_argument(text) : text.empty()) {
-      problems.expected(item_field,
-                        argument ? "an image name without spaces, not starting with '-'"
-                                 : "a non-empty string",
-                        item);
+      problems.expected(
+          item_field,
+          argument ? "an image name without spaces, not starting with '-'" : "a non-empty string",
+          item);
       continue;
     }
     out.push_back(text);
@@ -311,8 +309,10 @@ std::map<std::string, std::string> read_build_args(const json& value, Problems& 
     const bool key_ok = !key.empty() && key.find('=') == std::string::npos &&
                         std::all_of(key.begin(), key.end(), is_visible_ascii);
     if (!key_ok) {
-      problems.add(field + ": expected a build argument name without '=', spaces or control "
-                           "characters, found " + in_quotes(key));
+      problems.add(field +
+                   ": expected a build argument name without '=', spaces or control "
+                   "characters, found " +
+                   in_quotes(key));
       continue;
     }
     if (!item.is_string()) {

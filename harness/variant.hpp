@@ -1,5 +1,5 @@
-// Finds `variants/*/variant.json`, parses and validates each one; every error names the file and the
-// field and says what was expected.
+// Finds `variants/*/variant.json`, parses and validates each one; every error names the file and
+// the field and says what was expected.
 #pragma once
 
 #include <chrono>

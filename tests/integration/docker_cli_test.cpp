@@ -1,9 +1,10 @@
-// DockerCli against the real engine: build, inspect, history, run, stats, logs, stop, remove, and the
-// failure paths. Skipped when no engine answers. Every image and container gets a unique name and is
-// removed by a scope guard, also when an assertion fails.
+// DockerCli against the real engine: build, inspect, history, run, stats, logs, stop, remove, and
+// the failure paths. Skipped when no engine answers. Every image and container gets a unique name
+// and is removed by a scope guard, also when an assertion fails.
+#include "docker_cli.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <stdlib.h>  // mkdtemp
 #include <unistd.h>
 
@@ -20,7 +21,6 @@
 #include <thread>
 #include <vector>
 
-#include "docker_cli.hpp"
 #include "error.hpp"
 #include "process.hpp"
 
@@ -289,8 +289,7 @@ TEST_F(DockerCliTest, ContainerLifecycleInspectStatsStopRemove) {
   EXPECT_GT(stats->mem_limit_bytes, 0);
   EXPECT_GE(stats->cpu_percent, 0.0);
 
-  EXPECT_EQ(docker_.containers_with_label(kTestLabel, run_id),
-            std::vector<std::string>{run.name});
+  EXPECT_EQ(docker_.containers_with_label(kTestLabel, run_id), std::vector<std::string>{run.name});
   const auto any_value = docker_.containers_with_label(kTestLabel, "");
   EXPECT_NE(std::find(any_value.begin(), any_value.end(), run.name), any_value.end());
 
@@ -316,11 +315,11 @@ TEST_F(DockerCliTest, LogsTailMergesStdoutAndStderrInOrder) {
   const TempDir context;
   const std::string tag = "imgbench-docker-cli-test/logs:" + unique_suffix();
   const ImageGuard image_guard(tag);
-  const BuildResult built = build(
-      context,
-      std::string("FROM ") + kBaseImage +
-          "\nCMD [\"sh\", \"-c\", \"echo out-1; sleep 0.3; echo err-2 >&2; sleep 0.3; echo out-3\"]\n",
-      tag);
+  const BuildResult built = build(context,
+                                  std::string("FROM ") + kBaseImage +
+                                      "\nCMD [\"sh\", \"-c\", \"echo out-1; sleep 0.3; echo err-2 "
+                                      ">&2; sleep 0.3; echo out-3\"]\n",
+                                  tag);
   ASSERT_TRUE(built.ok) << built.failure << "\n" << built.log_tail;
 
   RunRequest run;

@@ -119,9 +119,9 @@ void TempRepo::add_previous_run() {
 }
 
 std::vector<std::string> containers_of_run(const std::string& run_id) {
-  return lines_of(docker({"ps", "-a", "--filter", "label=imgbench.run=" + run_id, "--format",
-                          "{{.Names}}"})
-                      .out);
+  return lines_of(
+      docker({"ps", "-a", "--filter", "label=imgbench.run=" + run_id, "--format", "{{.Names}}"})
+          .out);
 }
 
 std::vector<std::string> images_of_run(const std::string& run_id) {
@@ -271,10 +271,9 @@ void add_fault_variant(TempRepo& repo, const fs::path& fault_server, const std::
   }
   const json manifest = {{"description", "fault_server " + entrypoint.dump()},
                          {"ready_timeout_ms", ready_timeout_ms}};
-  repo.add_variant(name,
-                   "FROM scratch\nCOPY fault_server /fault_server\nENTRYPOINT " +
-                       entrypoint.dump() + "\n",
-                   manifest.dump(), {fault_server});
+  repo.add_variant(
+      name, "FROM scratch\nCOPY fault_server /fault_server\nENTRYPOINT " + entrypoint.dump() + "\n",
+      manifest.dump(), {fault_server});
 }
 
 std::vector<std::string> with_option(std::vector<std::string> args, const std::string& option,
@@ -291,14 +290,9 @@ std::vector<std::string> with_option(std::vector<std::string> args, const std::s
 }
 
 std::vector<std::string> small_run_args(const TempRepo& repo) {
-  return {"--repo",   repo.root().string(),
-          "run",      "--requests",
-          "200",      "--warmup",
-          "20",       "--repetitions",
-          "1",        "--duration",
-          "0.5",      "--cold-requests",
-          "10",       "--stop-timeout",
-          "2"};
+  return {"--repo", repo.root().string(), "run", "--requests", "200", "--warmup",
+          "20",     "--repetitions",      "1",   "--duration", "0.5", "--cold-requests",
+          "10",     "--stop-timeout",     "2"};
 }
 
 }  // namespace imgbench::itest

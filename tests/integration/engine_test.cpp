@@ -1,7 +1,6 @@
-// The whole harness on the real engine: `imgbench run` builds, starts, measures and removes, and the
-// figures it writes agree with what `docker image inspect` says. Each case is one scenario.
+// The whole harness on the real engine: `imgbench run` builds, starts, measures and removes, and
+// the figures it writes agree with what `docker image inspect` says. Each case is one scenario.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -25,11 +24,12 @@ using namespace itest;
 
 // A variant that copies the host-built C++ service onto the local Debian base: builds in seconds.
 void add_quick_variant(TempRepo& repo, const std::string& name) {
-  repo.add_variant(name,
-                   "FROM imgbench/debian:bookworm-slim\nCOPY healthz /usr/local/bin/healthz\n"
-                   "CMD [\"/usr/local/bin/healthz\", \"8080\"]\n",
-                   R"({"description": "quick test image", "requires_images": ["imgbench/debian:bookworm-slim"]})",
-                   {HEALTHZ_BINARY});
+  repo.add_variant(
+      name,
+      "FROM imgbench/debian:bookworm-slim\nCOPY healthz /usr/local/bin/healthz\n"
+      "CMD [\"/usr/local/bin/healthz\", \"8080\"]\n",
+      R"({"description": "quick test image", "requires_images": ["imgbench/debian:bookworm-slim"]})",
+      {HEALTHZ_BINARY});
 }
 
 void add_broken_variant(TempRepo& repo, const std::string& name) {
@@ -79,7 +79,8 @@ TEST_F(Engine, RunMeasuresAVariantAndItsFiguresMatchTheEngine) {
   const json& m = v.at("metrics");
   const auto size = trim(docker({"image", "inspect", "--format", "{{.Size}}", tag}).out);
   EXPECT_EQ(std::to_string(m.at("size_bytes").get<long long>()), size);
-  const auto layers = trim(docker({"image", "inspect", "--format", "{{len .RootFS.Layers}}", tag}).out);
+  const auto layers =
+      trim(docker({"image", "inspect", "--format", "{{len .RootFS.Layers}}", tag}).out);
   EXPECT_EQ(std::to_string(m.at("layers").get<long long>()), layers);
   EXPECT_EQ(v.at("image").at("layers").size(), m.at("layers").get<std::size_t>());
   EXPECT_GT(m.at("latency_p50_us").get<double>(), 0);
@@ -106,7 +107,8 @@ TEST_F(Engine, RunMeasuresAVariantAndItsFiguresMatchTheEngine) {
   // `imgbench check` reads the budgets of variant.json as it is now against this run.
   const std::string results_file = (out / "results.json").string();
   const auto check = [&](const std::string& budget) {
-    repo.set_variant_json("quick", R"({"description": "quick test image", "budget": )" + budget + "}");
+    repo.set_variant_json("quick",
+                          R"({"description": "quick test image", "budget": )" + budget + "}");
     return imgbench({"--repo", repo.root().string(), "check", "--current", results_file},
                     std::chrono::minutes(1));
   };
@@ -167,8 +169,9 @@ TEST_F(Engine, InterruptDuringMeasurementExits130RemovesContainersAndKeepsOldRes
   fs::create_directory_symlink("runs/old", repo.root() / "results" / "latest");
 
   const std::string repo_arg = repo.root().string();
-  std::vector<std::string> args{IMGBENCH_BINARY, "--repo",     repo_arg,  "run", "--requests",
-                                "5000000",       "--warmup", "0",         "--repetitions", "1"};
+  std::vector<std::string> args{IMGBENCH_BINARY, "--repo",  repo_arg,   "run",
+                                "--requests",    "5000000", "--warmup", "0",
+                                "--repetitions", "1"};
   std::vector<char*> argv;
   for (auto& a : args) {
     argv.push_back(a.data());
@@ -194,7 +197,8 @@ TEST_F(Engine, InterruptDuringMeasurementExits130RemovesContainersAndKeepsOldRes
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 130);
 
-  auto left = docker({"ps", "-a", "--filter", "label=imgbench.variant=quick", "--format", "{{.Names}}"});
+  auto left =
+      docker({"ps", "-a", "--filter", "label=imgbench.variant=quick", "--format", "{{.Names}}"});
   EXPECT_EQ(trim(left.out), "");
   EXPECT_EQ(fs::read_symlink(repo.root() / "results" / "latest"), fs::path("runs/old"));
   std::ifstream old(old_run / "results.json");
@@ -202,7 +206,8 @@ TEST_F(Engine, InterruptDuringMeasurementExits130RemovesContainersAndKeepsOldRes
   EXPECT_EQ(text, "{\"previous\": true}\n");
   // Only the old run folder: the interrupted run wrote nothing.
   int runs = 0;
-  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(repo.root() / "results" / "runs")) {
+  for ([[maybe_unused]] const auto& entry :
+       fs::directory_iterator(repo.root() / "results" / "runs")) {
     ++runs;
   }
   EXPECT_EQ(runs, 1);
@@ -213,17 +218,18 @@ TEST_F(Engine, AnatomyCountsBytesThatALaterLayerDeletesAsFileOrDirectory) {
   add_quick_variant(repo, "waste");
   // 5 MB written as a file and 4 MB inside a directory, both deleted by the next layer (the
   // directory is not recreated: on fuse-overlayfs a recreated one would show the old files again).
-  write_file(repo.root() / "variants" / "waste" / "Dockerfile",
-             "FROM imgbench/debian:bookworm-slim\n"
-             "RUN head -c 5000000 /dev/zero > /big && mkdir /d && head -c 4000000 /dev/urandom > /d/x\n"
-             "RUN rm /big && rm -rf /d\n"
-             "COPY healthz /usr/local/bin/healthz\n"
-             "CMD [\"/usr/local/bin/healthz\", \"8080\"]\n");
+  write_file(
+      repo.root() / "variants" / "waste" / "Dockerfile",
+      "FROM imgbench/debian:bookworm-slim\n"
+      "RUN head -c 5000000 /dev/zero > /big && mkdir /d && head -c 4000000 /dev/urandom > /d/x\n"
+      "RUN rm /big && rm -rf /d\n"
+      "COPY healthz /usr/local/bin/healthz\n"
+      "CMD [\"/usr/local/bin/healthz\", \"8080\"]\n");
   const fs::path out = repo.root() / "out";
-  auto run = imgbench({"--repo", repo.root().string(), "run", "--requests", "100", "--warmup", "10",
-                       "--repetitions", "1", "--duration", "0", "--keep-images", "--out",
-                       out.string()},
-                      std::chrono::minutes(10));
+  auto run =
+      imgbench({"--repo", repo.root().string(), "run", "--requests", "100", "--warmup", "10",
+                "--repetitions", "1", "--duration", "0", "--keep-images", "--out", out.string()},
+               std::chrono::minutes(10));
   ASSERT_TRUE(run.ok()) << run.describe() << "\n" << run.err;
   const json v = read_json(out / "results.json").at("variants").at(0);
   const std::string tag = v.at("image").at("tag");
@@ -259,9 +265,10 @@ TEST_F(Engine, ShippedStaticVariantBuildsRunsAndAnswers) {
       fs::remove_all(dir, ec);
     }
   } remove_dir{out};
-  auto run = imgbench({"--repo", IMGBENCH_SOURCE_DIR, "run", "--variants", "static", "--requests",
-                       "500", "--warmup", "100", "--repetitions", "1", "--duration", "1", "--out", out.string()},
-                      std::chrono::minutes(15));
+  auto run =
+      imgbench({"--repo", IMGBENCH_SOURCE_DIR, "run", "--variants", "static", "--requests", "500",
+                "--warmup", "100", "--repetitions", "1", "--duration", "1", "--out", out.string()},
+               std::chrono::minutes(15));
   ASSERT_TRUE(run.ok()) << run.describe() << "\n" << run.err;
   const json results = read_json(out / "results.json");
   const json& v = results.at("variants").at(0);

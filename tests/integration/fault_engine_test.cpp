@@ -45,8 +45,8 @@ TEST(FaultEnvironment, MissingDockerCliExits2WithOneSentenceBeforeAnyBuild) {
   add_fault_variant(repo, FAULT_SERVER_BINARY, "healthy", {"ok"});
   const fs::path empty_bin = repo.root() / "empty-bin";
   fs::create_directories(empty_bin);
-  const auto run = imgbench(small_run_args(repo), std::chrono::seconds(120),
-                            {"PATH=" + empty_bin.string()});
+  const auto run =
+      imgbench(small_run_args(repo), std::chrono::seconds(120), {"PATH=" + empty_bin.string()});
   ASSERT_EQ(run.outcome, Outcome::Exited) << run.describe();
   EXPECT_EQ(run.exit_code, 2) << run.err;
   const auto lines = lines_after_the_first(run.err);

@@ -4,7 +4,6 @@
 // the previous results are untouched. And SIGKILL, which no handler sees: the
 // container it leaves is found by its label and removed by `imgbench clean --run <id>`.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <functional>
@@ -28,7 +27,8 @@ std::function<bool(const std::string&)> after(std::chrono::milliseconds pause) {
   };
 }
 
-// Each scenario runs once with SIGINT (Ctrl-C) and once with SIGTERM (`kill`, a CI runner's cancel).
+// Each scenario runs once with SIGINT (Ctrl-C) and once with SIGTERM (`kill`, a CI runner's
+// cancel).
 class Interrupt : public FaultTest, public ::testing::WithParamInterface<int> {
  protected:
   // Starts the run, waits for `stage` on stderr and then until `there` says the run is where it
@@ -61,9 +61,9 @@ class Interrupt : public FaultTest, public ::testing::WithParamInterface<int> {
     EXPECT_TRUE(contains(run.stderr_text(), "imgbench: interrupted")) << run.stderr_text();
     expect_nothing_left(run_id);
     EXPECT_TRUE(repo_.previous_run_intact());
-    EXPECT_EQ(std::distance(fs::directory_iterator(repo_.results() / "runs"),
-                            fs::directory_iterator()),
-              1)
+    EXPECT_EQ(
+        std::distance(fs::directory_iterator(repo_.results() / "runs"), fs::directory_iterator()),
+        1)
         << "the interrupted run wrote a run folder";
   }
 };
@@ -132,8 +132,7 @@ TEST_F(FaultTest, SigkillLeavesTheContainerAndCleanRunRemovesIt) {
   BackgroundImgbench run(with_option(small_run_args(repo_), "--requests", "5000000"),
                          repo_.root() / "imgbench.err");
   ASSERT_TRUE(run.started());
-  const bool measuring =
-      run.wait_for_stderr("healthy: measuring — 5000000 requests", seconds(120));
+  const bool measuring = run.wait_for_stderr("healthy: measuring — 5000000 requests", seconds(120));
   const std::string run_id = run_id_from(run.stderr_text());
   clean_up_later(run_id);  // the image a killed run leaves is the test's to remove
   ASSERT_TRUE(measuring) << run.stderr_text();
@@ -152,18 +151,19 @@ TEST_F(FaultTest, SigkillLeavesTheContainerAndCleanRunRemovesIt) {
                       "imgbench-" + bystander_run, image})
                   .ok());
 
-  const auto clean = imgbench({"--repo", repo_.root().string(), "clean", "--run", run_id},
-                              seconds(120));
+  const auto clean =
+      imgbench({"--repo", repo_.root().string(), "clean", "--run", run_id}, seconds(120));
   EXPECT_EQ(clean.exit_code, 0) << clean.err;
   EXPECT_TRUE(contains(clean.err, "removed 1 container(s)")) << clean.err;
   EXPECT_EQ(containers_of_run(run_id), std::vector<std::string>{});
   EXPECT_EQ(containers_of_run(bystander_run).size(), 1U) << "clean --run removed another run's";
-  EXPECT_TRUE(contains(clean.err, "kept image")) << "the bystander still uses the image: " << clean.err;
+  EXPECT_TRUE(contains(clean.err, "kept image"))
+      << "the bystander still uses the image: " << clean.err;
 
   // Once nothing uses it, clean removes the image the killed run left as well.
   ASSERT_TRUE(docker({"rm", "-f", "imgbench-" + bystander_run}).ok());
-  const auto again = imgbench({"--repo", repo_.root().string(), "clean", "--run", run_id},
-                              seconds(120));
+  const auto again =
+      imgbench({"--repo", repo_.root().string(), "clean", "--run", run_id}, seconds(120));
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(images_of_run(run_id), std::vector<std::string>{});
 }

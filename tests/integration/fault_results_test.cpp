@@ -19,8 +19,8 @@ class SmallDisk {
  public:
   SmallDisk(fs::path at, const std::string& size) : at_(std::move(at)) {
     ProcessOptions options;
-    options.argv = {"mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=0755", "tmpfs",
-                    at_.string()};
+    options.argv = {"mount", "-t",        "tmpfs", "-o", "size=" + size + ",mode=0755",
+                    "tmpfs", at_.string()};
     options.timeout = std::chrono::seconds(30);
     const auto mounted = run_process(options);
     mounted_ = mounted.ok();

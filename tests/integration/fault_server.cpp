@@ -298,6 +298,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const bool counted = mode == Mode::CrashAfter || mode == Mode::DelayUs;
-  log_line("mode " + std::string(name) + (counted ? " " + std::to_string(count) : "") + ", listening on port " + std::to_string(port));
+  log_line("mode " + std::string(name) + (counted ? " " + std::to_string(count) : "") +
+           ", listening on port " + std::to_string(port));
   return server.serve();
 }

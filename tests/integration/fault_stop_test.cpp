@@ -1,6 +1,6 @@
 // Fault at the end: a service that ignores SIGTERM. `docker stop` waits the whole --stop-timeout
-// and kills it; the variant is still measured, stop_ms says how long that took, the report says why,
-// and the container is removed.
+// and kills it; the variant is still measured, stop_ms says how long that took, the report says
+// why, and the container is removed.
 #include <gtest/gtest.h>
 
 #include "fault_fixture.hpp"

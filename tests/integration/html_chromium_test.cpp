@@ -134,9 +134,15 @@ long distinct_colours(const std::string& png) {
       const int c = up != nullptr && x >= bpp ? up[x - bpp] : 0;
       int predictor = 0;
       switch (filter) {
-        case 1: predictor = a; break;
-        case 2: predictor = b; break;
-        case 3: predictor = (a + b) / 2; break;
+        case 1:
+          predictor = a;
+          break;
+        case 2:
+          predictor = b;
+          break;
+        case 3:
+          predictor = (a + b) / 2;
+          break;
         case 4: {
           const int p = a + b - c;
           const int pa = std::abs(p - a);
@@ -145,7 +151,8 @@ long distinct_colours(const std::string& png) {
           predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
           break;
         }
-        default: break;
+        default:
+          break;
       }
       row[x] = static_cast<unsigned char>((in[x] + predictor) & 0xff);
     }
@@ -170,8 +177,8 @@ TEST_F(ChromiumTest, PageLoadsRunsItsScriptAndKeepsHostileNamesAsText) {
 
 TEST_F(ChromiumTest, ScreenshotIsPaintedNotBlank) {
   const fs::path png = dir_ / "report.png";
-  const ProcessResult shot = chromium({"--hide-scrollbars", "--window-size=1100,1600",
-                                       "--screenshot=" + png.string()});
+  const ProcessResult shot =
+      chromium({"--hide-scrollbars", "--window-size=1100,1600", "--screenshot=" + png.string()});
   ASSERT_TRUE(shot.ok()) << shot.describe() << "\n" << shot.err;
   ASSERT_TRUE(fs::exists(png));
   std::ifstream in(png, std::ios::binary);

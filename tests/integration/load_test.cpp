@@ -45,9 +45,6 @@ using testing::url;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-
-
-
 // Answers every request on keep-alive connections with a 2-byte 200, on one thread, except that
 // the whole server sleeps `stall` once every `every` of wall time: the requests in flight then wait
 // the stall out, and a client at a fixed rate would have queued many more behind them.

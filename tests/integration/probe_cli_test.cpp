@@ -2,9 +2,8 @@
 // and exit codes are asserted, never how fast anything was.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,7 +50,8 @@ TEST_F(ProbeCli, PrintsEveryPhasesFiguresAsJson) {
   EXPECT_EQ(out.at("latency_us").at("count"), 300);
   EXPECT_EQ(out.at("errors"), 0);
   EXPECT_EQ(out.at("reconnects"), 0);
-  EXPECT_LE(out.at("latency_us").at("p50").get<double>(), out.at("latency_us").at("p99").get<double>());
+  EXPECT_LE(out.at("latency_us").at("p50").get<double>(),
+            out.at("latency_us").at("p99").get<double>());
   EXPECT_EQ(out.at("cold_latency_us").at("count"), 25);
   EXPECT_GT(out.at("load").at("requests").get<int>(), 0);
   EXPECT_EQ(out.at("load").at("errors"), 0);

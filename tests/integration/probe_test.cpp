@@ -3,6 +3,7 @@
 #include "probe.hpp"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -22,8 +23,6 @@
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "error.hpp"
 #include "loopback.hpp"
 
@@ -40,7 +39,6 @@ using testing::SplitAnswerServer;
 using testing::url;
 
 using namespace std::chrono_literals;
-
 
 // Listens and never accepts: the kernel completes each handshake into the backlog, so a client gets
 // connected and then silence.
@@ -60,8 +58,6 @@ class SilentListener {
   Fd socket_;
   int port_;
 };
-
-
 
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),

@@ -155,8 +155,8 @@ TEST_F(RegressEngineTest, ServiceOneMillisecondSlowerIsFlaggedAgainstItsPrevious
   for (const std::vector<std::string>& step :
        {std::vector<std::string>{"init", "--quiet"},
         {"-c", "user.name=test", "-c", "user.email=test@example.invalid", "add", "-A"},
-        {"-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "--quiet",
-         "-m", "svc answers at once"}}) {
+        {"-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "--quiet", "-m",
+         "svc answers at once"}}) {
     const auto done = git(repo_, step);
     ASSERT_TRUE(done.ok()) << done.describe() << "\n" << done.err;
   }
@@ -168,10 +168,27 @@ TEST_F(RegressEngineTest, ServiceOneMillisecondSlowerIsFlaggedAgainstItsPrevious
   ASSERT_TRUE(committed.ok()) << committed.err;
 
   const fs::path csv = repo_.root() / "against.csv";
-  const auto check = imgbench({"--repo", repo_.root().string(), "check", "--against", "HEAD~1",
-                               "--variants", "svc", "--requests", "200", "--warmup", "20",
-                               "--repetitions", "5", "--duration", "0", "--cold-requests", "0",
-                               "--metrics", "latency_p50_us,size_bytes", "--csv", csv.string()},
+  const auto check = imgbench({"--repo",
+                               repo_.root().string(),
+                               "check",
+                               "--against",
+                               "HEAD~1",
+                               "--variants",
+                               "svc",
+                               "--requests",
+                               "200",
+                               "--warmup",
+                               "20",
+                               "--repetitions",
+                               "5",
+                               "--duration",
+                               "0",
+                               "--cold-requests",
+                               "0",
+                               "--metrics",
+                               "latency_p50_us,size_bytes",
+                               "--csv",
+                               csv.string()},
                               kCheckTimeout);
   expect_nothing_left(run_id_from(check.err));
   ASSERT_EQ(check.outcome, Outcome::Exited) << check.describe();

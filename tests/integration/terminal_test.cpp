@@ -2,13 +2,10 @@
 // first on PATH) answers the engine queries and knows no image, so the one variant is skipped: the
 // run prints progress deterministically without an engine, a build or a container.
 #include <gtest/gtest.h>
-
 #include <poll.h>
 #include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <chrono>
@@ -17,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,7 +51,8 @@ class TerminalRun : public ::testing::Test {
     fs::create_directories(root_ / "variants" / "needsbase");
     std::ofstream(root_ / "bin" / "docker") << kFakeDocker;
     fs::permissions(root_ / "bin" / "docker", fs::perms::owner_all);
-    std::ofstream(root_ / "variants" / "needsbase" / "Dockerfile") << "FROM imgbench-test/absent:1\n";
+    std::ofstream(root_ / "variants" / "needsbase" / "Dockerfile")
+        << "FROM imgbench-test/absent:1\n";
     std::ofstream(root_ / "variants" / "needsbase" / "variant.json")
         << R"({"description": "needs a base image nobody has",
                "requires_images": ["imgbench-test/absent:1"]})";
@@ -64,8 +63,8 @@ class TerminalRun : public ::testing::Test {
   }
 
   [[nodiscard]] std::vector<std::string> run_args(std::vector<std::string> extra) const {
-    std::vector<std::string> args{"--repo",      root_.string(), "run",  "--out",
-                                  (root_ / "out").string(),      "--placement", "none"};
+    std::vector<std::string> args{
+        "--repo", root_.string(), "run", "--out", (root_ / "out").string(), "--placement", "none"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }

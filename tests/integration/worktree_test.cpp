@@ -1,7 +1,5 @@
 // RevisionWorktree with the real git on a throw-away repository (no engine): it checks out the
 // commit REV names, removes the worktree however its scope ends, and names an unknown REV.
-#include "against.hpp"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -12,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "against.hpp"
 #include "error.hpp"
 #include "process.hpp"
 
@@ -22,7 +21,12 @@ namespace fs = std::filesystem;
 
 ProcessResult git(const fs::path& repo, std::vector<std::string> args) {
   ProcessOptions options;
-  options.argv = {"git", "-C", repo.string(), "-c", "user.name=imgbench", "-c",
+  options.argv = {"git",
+                  "-C",
+                  repo.string(),
+                  "-c",
+                  "user.name=imgbench",
+                  "-c",
                   "user.email=imgbench@example.invalid"};
   options.argv.insert(options.argv.end(), args.begin(), args.end());
   options.timeout = std::chrono::seconds(30);

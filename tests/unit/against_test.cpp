@@ -81,8 +81,8 @@ TEST(AgainstNames, BothSidesGetDistinctValidDockerTagsAndContainerNames) {
 }
 
 TEST(AgainstRevision, AcceptsTheUsualSpellings) {
-  for (const char* rev : {"HEAD", "HEAD~1", "main", "origin/main", "v1.2.0", "3f9a0c1",
-                          "HEAD^2", "@{upstream}"}) {
+  for (const char* rev :
+       {"HEAD", "HEAD~1", "main", "origin/main", "v1.2.0", "3f9a0c1", "HEAD^2", "@{upstream}"}) {
     EXPECT_NO_THROW(validate_revision(rev)) << rev;
   }
 }
@@ -103,8 +103,7 @@ TEST(AgainstPlan, InterleavesEachNameBaseFirstThenCurrent) {
                                         make_variant("static", "/cur")};
   const std::vector<Variant> base = {make_variant("fat", "/rev"), make_variant("static", "/rev")};
   const auto plan = plan_against(current, base, {}, "HEAD~1");
-  EXPECT_EQ(names_of(plan),
-            (std::vector<std::string>{"fat.base", "fat", "static.base", "static"}));
+  EXPECT_EQ(names_of(plan), (std::vector<std::string>{"fat.base", "fat", "static.base", "static"}));
   // Each side keeps its own tree's absolute paths.
   EXPECT_EQ(plan[0].context, "/rev");
   EXPECT_EQ(plan[0].dockerfile, "/rev/variants/fat/Dockerfile");
@@ -195,9 +194,9 @@ TEST(AgainstGit, CommandLinesAreArgvVectorsWithTheRepositoryFirst) {
   EXPECT_EQ(git_worktree_add_argv("/repo", "/tmp/imgbench-against-x", "abc"),
             (std::vector<std::string>{"git", "-C", "/repo", "worktree", "add", "--detach",
                                       "/tmp/imgbench-against-x", "abc"}));
-  EXPECT_EQ(git_worktree_remove_argv("/repo", "/tmp/w"),
-            (std::vector<std::string>{"git", "-C", "/repo", "worktree", "remove", "--force",
-                                      "/tmp/w"}));
+  EXPECT_EQ(
+      git_worktree_remove_argv("/repo", "/tmp/w"),
+      (std::vector<std::string>{"git", "-C", "/repo", "worktree", "remove", "--force", "/tmp/w"}));
   EXPECT_EQ(git_worktree_prune_argv("/repo"),
             (std::vector<std::string>{"git", "-C", "/repo", "worktree", "prune"}));
   // --end-of-options: whatever REV is, git reads it as a revision.

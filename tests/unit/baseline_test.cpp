@@ -19,9 +19,8 @@ class BaselineFiles : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("imgbench-baseline-" + std::string(::testing::UnitTest::GetInstance()
-                                                   ->current_test_info()
-                                                   ->name()));
+           ("imgbench-baseline-" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -99,9 +98,9 @@ TEST_F(BaselineFiles, AMissingFileIsNamed) {
     (void)load_baseline(dir_ / "nope.json");
     FAIL() << "expected Error";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()),
-              (dir_ / "nope.json").string() + ": cannot open for reading: No such file or "
-                                              "directory");
+    EXPECT_EQ(std::string(e.what()), (dir_ / "nope.json").string() +
+                                         ": cannot open for reading: No such file or "
+                                         "directory");
   }
 }
 

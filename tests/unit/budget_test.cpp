@@ -38,14 +38,14 @@ TEST(CheckBudget, EveryRuleReadsItsMetricAndLimitsAreInclusive) {
   EXPECT_FALSE(budget.empty());
   // Every value sits exactly on its limit: all pass.
   const std::map<std::string, double> on_the_line = {
-      {"size_bytes", 1000},   {"compressed_bytes", 500}, {"layers", 3},
-      {"shadowed_bytes", 0},  {"efficiency", 0.9},       {"runs_as_root", 0}};
+      {"size_bytes", 1000},  {"compressed_bytes", 500}, {"layers", 3},
+      {"shadowed_bytes", 0}, {"efficiency", 0.9},       {"runs_as_root", 0}};
   const auto checks = check_budget(budget, on_the_line);
   ASSERT_EQ(checks.size(), 6U);
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"max_size_bytes", "size_bytes"},         {"max_compressed_bytes", "compressed_bytes"},
-      {"max_layers", "layers"},                 {"max_shadowed_bytes", "shadowed_bytes"},
-      {"min_efficiency", "efficiency"},         {"non_root", "runs_as_root"}};
+      {"max_size_bytes", "size_bytes"}, {"max_compressed_bytes", "compressed_bytes"},
+      {"max_layers", "layers"},         {"max_shadowed_bytes", "shadowed_bytes"},
+      {"min_efficiency", "efficiency"}, {"non_root", "runs_as_root"}};
   for (std::size_t i = 0; i < checks.size(); ++i) {
     EXPECT_EQ(checks[i].rule, expected[i].first);
     EXPECT_EQ(checks[i].metric, expected[i].second);
@@ -54,9 +54,9 @@ TEST(CheckBudget, EveryRuleReadsItsMetricAndLimitsAreInclusive) {
   }
 
   // One step past each limit: all over.
-  const std::map<std::string, double> past = {
-      {"size_bytes", 1001},  {"compressed_bytes", 501}, {"layers", 4},
-      {"shadowed_bytes", 1}, {"efficiency", 0.8999},    {"runs_as_root", 1}};
+  const std::map<std::string, double> past = {{"size_bytes", 1001},   {"compressed_bytes", 501},
+                                              {"layers", 4},          {"shadowed_bytes", 1},
+                                              {"efficiency", 0.8999}, {"runs_as_root", 1}};
   for (const auto& check : check_budget(budget, past)) {
     EXPECT_EQ(check.verdict, BudgetVerdict::Over) << check.rule;
   }
@@ -126,8 +126,7 @@ TEST(CheckBudgets, TheCurrentVariantJsonWinsOverTheBudgetRecordedInTheRun) {
   VariantResult v = measured("slim", {{"size_bytes", 130'000'000}});
   v.budget.max_size_bytes = 200'000'000;  // what variant.json said when the run started
   results.variants = {v};
-  const auto report =
-      check_budgets(results, {variant("slim", {.max_size_bytes = 120'000'000})});
+  const auto report = check_budgets(results, {variant("slim", {.max_size_bytes = 120'000'000})});
   EXPECT_EQ(report.exit_code, kExitRegression);
   EXPECT_EQ(report.over, 1);
   EXPECT_EQ(report.checked.at(0).budget.max_size_bytes, 120'000'000);
@@ -175,8 +174,8 @@ TEST(CheckBudgets, AFailedVariantWithABudgetIsExitThree) {
 TEST(CheckBudgets, ARuleWithoutItsMetricIsExitTwoAndSaysWhy) {
   Results results;
   results.variants = {measured("slim", {{"size_bytes", 1}})};
-  const auto report = check_budgets(
-      results, {variant("slim", {.max_size_bytes = 10, .max_compressed_bytes = 10})});
+  const auto report =
+      check_budgets(results, {variant("slim", {.max_size_bytes = 10, .max_compressed_bytes = 10})});
   EXPECT_EQ(report.exit_code, kExitUsage);
   EXPECT_EQ(report.not_measured, 1);
   EXPECT_TRUE(has_note(report, "slim: budget.max_compressed_bytes needs compressed_bytes"));

@@ -152,10 +152,10 @@ TEST(Charts, NoMeasuredVariantGivesAChartThatSaysNoData) {
     EXPECT_EQ(count(svg, "<rect"), 1U);  // the background only
     EXPECT_TRUE(svg.ends_with("</svg>\n"));
   }
-  EXPECT_NE(latency_chart(empty).find(
-                "No data: no measured variant has latency_p50_us, latency_p90_us, "
-                "latency_p99_us, latency_max_us."),
-            std::string::npos);
+  EXPECT_NE(
+      latency_chart(empty).find("No data: no measured variant has latency_p50_us, latency_p90_us, "
+                                "latency_p99_us, latency_max_us."),
+      std::string::npos);
 }
 
 TEST(Charts, LogChartsLeaveOutZeroRatherThanDrawIt) {
@@ -168,12 +168,24 @@ TEST(Charts, LogChartsLeaveOutZeroRatherThanDrawIt) {
 TEST(Charts, LayersChartTellsBaseLayersFromOwnOnes) {
   Results r;
   VariantResult v = measured("app", {});
-  v.image.layers = {{.digest = "d1", .size_bytes = 75'000'000, .created_by = "base",
-                     .compressed_bytes = {}, .shadowed_bytes = {}, .base = true},
-                    {.digest = "d2", .size_bytes = 25'000'000, .created_by = "RUN x",
-                     .compressed_bytes = {}, .shadowed_bytes = {}, .base = false},
-                    {.digest = "d3", .size_bytes = 0, .created_by = "WORKDIR /app",
-                     .compressed_bytes = {}, .shadowed_bytes = {}, .base = false}};
+  v.image.layers = {{.digest = "d1",
+                     .size_bytes = 75'000'000,
+                     .created_by = "base",
+                     .compressed_bytes = {},
+                     .shadowed_bytes = {},
+                     .base = true},
+                    {.digest = "d2",
+                     .size_bytes = 25'000'000,
+                     .created_by = "RUN x",
+                     .compressed_bytes = {},
+                     .shadowed_bytes = {},
+                     .base = false},
+                    {.digest = "d3",
+                     .size_bytes = 0,
+                     .created_by = "WORKDIR /app",
+                     .compressed_bytes = {},
+                     .shadowed_bytes = {},
+                     .base = false}};
   r.variants.push_back(v);
   const std::string svg = layers_chart(r);
   // 100 MB on a 0–100 axis over x = 160…560: the base takes three quarters.

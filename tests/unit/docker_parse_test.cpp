@@ -7,11 +7,10 @@
 #include <cstdint>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "docker.hpp"
 #include "error.hpp"
@@ -77,8 +76,9 @@ TEST(ParseImageInspect, BuiltImageHasSizeLayersAndConfig) {
 TEST(ParseImageInspect, ScratchImageWithoutEntrypointCmdOrLabels) {
   const ImageInfo image = parse_image_inspect(fixture("image_inspect_scratch.json"));
   EXPECT_EQ(image.size_bytes, 6);
-  EXPECT_THAT(image.layers,
-              ElementsAre("sha256:fd3ac5346b874e084bd13ab467c112056673017293ca6d53bfe831c251916287"));
+  EXPECT_THAT(
+      image.layers,
+      ElementsAre("sha256:fd3ac5346b874e084bd13ab467c112056673017293ca6d53bfe831c251916287"));
   EXPECT_EQ(image.user, "");
   EXPECT_TRUE(image.entrypoint.empty());
   EXPECT_TRUE(image.cmd.empty());
@@ -306,8 +306,9 @@ TEST(ParseContainerInspect, BadHostPortNamesTheBinding) {
   const std::string text = edited("container_inspect_bridge_published.json", [](nlohmann::json& d) {
     d["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"] = "http";
   });
-  EXPECT_THAT(error_of([&] { return parse_container_inspect(text, 8080); }),
-              HasSubstr(R"(.NetworkSettings.Ports["8080/tcp"][0].HostPort: expected a port number)"));
+  EXPECT_THAT(
+      error_of([&] { return parse_container_inspect(text, 8080); }),
+      HasSubstr(R"(.NetworkSettings.Ports["8080/tcp"][0].HostPort: expected a port number)"));
 }
 
 TEST(ParseContainerInspect, NetworksNotAnObjectNamesTheField) {
@@ -420,8 +421,8 @@ TEST(ParseSizeText, DockerUnitsDecimalAndBinary) {
 }
 
 TEST(ParseSizeText, GarbageIsAnErrorNamingTheText) {
-  for (const char* text : {"", "MiB", "abc", "1.2.3MB", "12XB", "-1B", "1e3B", "5", "5 mib", "--",
-                           "99999999PiB"}) {
+  for (const char* text :
+       {"", "MiB", "abc", "1.2.3MB", "12XB", "-1B", "1e3B", "5", "5 mib", "--", "99999999PiB"}) {
     const std::string message = error_of([&] { return parse_size_text(text); });
     EXPECT_THAT(message, HasSubstr(std::string("size \"") + text + "\"")) << text;
   }
@@ -440,20 +441,21 @@ TEST(IsNotFoundMessage, RecordedMissingImageAndContainerMessages) {
 }
 
 TEST(IsNotFoundMessage, OtherFailuresAreNotAbsence) {
-  for (const char* name : {"rmi_in_use.stderr", "version_unreachable.stderr",
-                           "buildx_missing.stderr", "build_bad_instruction.stderr",
-                           "build_run_fails.stderr"}) {
+  for (const char* name :
+       {"rmi_in_use.stderr", "version_unreachable.stderr", "buildx_missing.stderr",
+        "build_bad_instruction.stderr", "build_run_fails.stderr"}) {
     EXPECT_FALSE(is_not_found_message(fixture(name))) << name;
   }
-  EXPECT_FALSE(is_not_found_message("unable to prepare context: open /x/Dockerfile: "
-                                    "no such file or directory"));
+  EXPECT_FALSE(
+      is_not_found_message("unable to prepare context: open /x/Dockerfile: "
+                           "no such file or directory"));
   EXPECT_FALSE(is_not_found_message(""));
 }
 
 TEST(MergeTimestampedLogs, InterleavesStreamsByTimeAndStripsTimestamps) {
-  EXPECT_EQ(merge_timestamped_logs(fixture("logs_timestamps.stdout"),
-                                   fixture("logs_timestamps.stderr")),
-            "out-1\nerr-2\nout-3\nerr-4 no newline\n");
+  EXPECT_EQ(
+      merge_timestamped_logs(fixture("logs_timestamps.stdout"), fixture("logs_timestamps.stderr")),
+      "out-1\nerr-2\nout-3\nerr-4 no newline\n");
 }
 
 TEST(MergeTimestampedLogs, StdoutFirstOnEqualTimestamps) {

@@ -72,8 +72,9 @@ PullResult FakeDocker::pull(const std::string& ref) {
     images.insert(ref);
     return PullResult{true, ""};
   }
-  return PullResult{false, "Error response from daemon: Get \"https://registry-1.docker.io/v2/\": "
-                           "dial tcp: lookup registry-1.docker.io: no such host"};
+  return PullResult{false,
+                    "Error response from daemon: Get \"https://registry-1.docker.io/v2/\": "
+                    "dial tcp: lookup registry-1.docker.io: no such host"};
 }
 
 RunResult FakeDocker::run_detached(const RunRequest& request) {

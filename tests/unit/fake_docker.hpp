@@ -20,10 +20,10 @@ class FakeDocker final : public Docker {
   bool history_fails = false;  // history() throws, as an engine that went away would
   bool stats_fails = false;    // stats() throws
   std::set<std::string> images{"imgbench/debian:bookworm-slim"};  // refs that exist
-  std::set<std::string> pullable;                               // refs a pull would fetch
-  std::map<std::string, std::string> build_failures;            // variant name → log text
-  std::set<std::string> exits_at_once;                          // variant names
-  std::map<std::string, std::int64_t> sizes;                    // variant name → size
+  std::set<std::string> pullable;                                 // refs a pull would fetch
+  std::map<std::string, std::string> build_failures;              // variant name → log text
+  std::set<std::string> exits_at_once;                            // variant names
+  std::map<std::string, std::int64_t> sizes;                      // variant name → size
   std::vector<std::string> layers{"sha256:base", "sha256:app"};
   // Every build reports these step images, then the final image's short id (as the real log does).
   std::vector<std::string> step_images{"aaaaaaaaaaaa", "bbbbbbbbbbbb"};
@@ -36,12 +36,12 @@ class FakeDocker final : public Docker {
       {"<missing>", "", 74'000'000, "Imported from -"}};
 
   // Recorded.
-  std::vector<std::string> calls;          // "build static", "run imgbench-…", "rm …", …
-  std::set<std::string> containers;        // names that exist now
-  std::vector<std::string> started;        // container names in start order
-  std::vector<std::string> cpusets;        // --cpuset-cpus of each start
+  std::vector<std::string> calls;    // "build static", "run imgbench-…", "rm …", …
+  std::set<std::string> containers;  // names that exist now
+  std::vector<std::string> started;  // container names in start order
+  std::vector<std::string> cpusets;  // --cpuset-cpus of each start
   std::vector<std::string> removed_images;
-  std::vector<std::string> build_tags;     // the tag each build was given ("" for none)
+  std::vector<std::string> build_tags;  // the tag each build was given ("" for none)
 
   EngineInfo engine_info() override;
   BuildResult build(const BuildRequest& request) override;

@@ -89,8 +89,9 @@ TEST(History, AnAppendAfterACutShortLineStartsOnANewLine) {
 }
 
 TEST(History, AMistypedFieldNamesItsLine) {
-  const std::string text = "\n{\"run_id\":\"1\",\"started_utc\":\"t\",\"git_revision\":\"r\","
-                           "\"variants\":{\"static\":{\"layers\":\"one\"}}}\n";
+  const std::string text =
+      "\n{\"run_id\":\"1\",\"started_utc\":\"t\",\"git_revision\":\"r\","
+      "\"variants\":{\"static\":{\"layers\":\"one\"}}}\n";
   try {
     (void)parse_history(text, "h.jsonl");
     FAIL() << "expected Error";

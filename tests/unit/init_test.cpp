@@ -3,7 +3,6 @@
 #include "init.hpp"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <atomic>

@@ -31,9 +31,9 @@ void feed_a_run(ProgressDisplay& display) {
 }
 
 TEST(PlainLine, KeepsTodaysTimestampedFormat) {
-  EXPECT_EQ(plain_line(event("static", "built", "1060904 bytes, 1 layers"), milliseconds(31600),
-                       false),
-            "[  31.6s] static: built — 1060904 bytes, 1 layers");
+  EXPECT_EQ(
+      plain_line(event("static", "built", "1060904 bytes, 1 layers"), milliseconds(31600), false),
+      "[  31.6s] static: built — 1060904 bytes, 1 layers");
   EXPECT_EQ(plain_line(event("static", "stopping"), milliseconds(0), false),
             "[   0.0s] static: stopping");
   EXPECT_EQ(plain_line(event("static", "done"), milliseconds(183500), true),
@@ -138,7 +138,8 @@ TEST(ProgressDisplay, LiveWarningsGoAboveTheBlockInFull) {
   ProgressDisplay display(out, options);
   display.on_event(event("static", "building"), milliseconds(0));
   out.str("");
-  display.on_event(event("static", "warning", "no anatomy: docker save failed"), milliseconds(1500));
+  display.on_event(event("static", "warning", "no anatomy: docker save failed"),
+                   milliseconds(1500));
   EXPECT_EQ(out.str(),
             "\x1b[1A"
             "\x1b[2K[   1.5s] static: warning — no anatomy: docker save failed\n"

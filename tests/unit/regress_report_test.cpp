@@ -63,7 +63,8 @@ Comparison golden_comparison() {
               {{"latency_p50_us", p50}}),
       variant("slim", {{"size_bytes", 122'000'000}, {"latency_p50_us", 82}},
               {{"latency_p50_us", p50_slow}}),
-      variant("fat", {{"layers", 4}, {"latency_p99_us", 200}}, {{"latency_p99_us", {190, 200, 210}}}),
+      variant("fat", {{"layers", 4}, {"latency_p99_us", 200}},
+              {{"latency_p99_us", {190, 200, 210}}}),
       variant("old_one", {{"layers", 1}}),
   };
   c.variants = {
@@ -71,7 +72,8 @@ Comparison golden_comparison() {
               {{"latency_p50_us", p50_slow}}),
       variant("slim", {{"size_bytes", 122'000'000}, {"latency_p50_us", 62}},
               {{"latency_p50_us", p50}}),
-      variant("fat", {{"layers", 5}, {"latency_p99_us", 260}}, {{"latency_p99_us", {250, 260, 270}}}),
+      variant("fat", {{"layers", 5}, {"latency_p99_us", 260}},
+              {{"latency_p99_us", {250, 260, 270}}}),
       variant("new", {{"layers", 1}}),
   };
   return compare(b, c, default_policy(),
@@ -109,8 +111,9 @@ TEST(RegressReport, NothingToShowSaysSo) {
   empty.current_run = "c";
   std::ostringstream out;
   write_comparison_markdown(out, empty);
-  EXPECT_EQ(out.str(), "## Against baseline b\n\nRun c: nothing to compare.\n\n"
-                       "Nothing regressed or improved.\n\n");
+  EXPECT_EQ(out.str(),
+            "## Against baseline b\n\nRun c: nothing to compare.\n\n"
+            "Nothing regressed or improved.\n\n");
 }
 
 }  // namespace

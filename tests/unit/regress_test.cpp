@@ -153,9 +153,9 @@ TEST(RegressDeterministic, EfficiencyRegressesWhenItGoesDown) {
 
 TEST(RegressDeterministic, AFiveMebibyteGrowthIsFlaggedWithVariantMetricAndChange) {
   const double before = 1'060'904;  // the static image
-  const auto c = compare(run("b", {variant("static", {{"size_bytes", before}})}),
-                         run("c", {variant("static", {{"size_bytes", before + 5 * kMiB}})}),
-                         default_policy());
+  const auto c =
+      compare(run("b", {variant("static", {{"size_bytes", before}})}),
+              run("c", {variant("static", {{"size_bytes", before + 5 * kMiB}})}), default_policy());
   ASSERT_EQ(c.rows.size(), 1U);
   const ComparisonRow& r = c.rows[0];
   EXPECT_EQ(r.variant, "static");
@@ -261,8 +261,9 @@ TEST(RegressAccepted, AListedRegressionIsAcceptedWithItsReason) {
                          default_policy(), accepted);
   const auto& r = row(c, "fat", "layers");
   EXPECT_EQ(r.verdict, Verdict::Accepted);
-  EXPECT_EQ(r.reason, "accepted: toolchain split into its own layer; +1 (+25.0 %), worse by at "
-                      "least 1");
+  EXPECT_EQ(r.reason,
+            "accepted: toolchain split into its own layer; +1 (+25.0 %), worse by at "
+            "least 1");
   EXPECT_EQ(c.count(Verdict::Regressed), 0);
   // The entry that did not regress is pointed out, so the list does not grow stale.
   ASSERT_EQ(c.notes.size(), 1U);
@@ -275,10 +276,10 @@ TEST(RegressVariants, NewGoneSkippedAndFailedVariants) {
   VariantResult failed = variant("broken", {{"size_bytes", 10}});
   failed.status = VariantStatus::Failed;
   failed.reason = "container exited";
-  const auto c = compare(
-      run("b", {variant("old", {{"layers", 1}}), skipped,
-                variant("broken", {{"size_bytes", 10}, {"layers", 1}})}),
-      run("c", {variant("fresh", {{"layers", 1}}), skipped, failed}), default_policy());
+  const auto c =
+      compare(run("b", {variant("old", {{"layers", 1}}), skipped,
+                        variant("broken", {{"size_bytes", 10}, {"layers", 1}})}),
+              run("c", {variant("fresh", {{"layers", 1}}), skipped, failed}), default_policy());
   EXPECT_EQ(row(c, "fresh", "").verdict, Verdict::New);
   EXPECT_EQ(row(c, "old", "").verdict, Verdict::Gone);
   EXPECT_EQ(row(c, "broken", "size_bytes").verdict, Verdict::Unchanged);

@@ -67,26 +67,24 @@ Results golden_results() {
   evil.status = VariantStatus::Ok;
   evil.image = {.id = "sha256:0123456789abcdef0123",
                 .tag = "imgbench/evil:20261203t181500z-3f9a",
-                .layers = {{.digest = "sha256:e1", .size_bytes = 2'100'000,
+                .layers = {{.digest = "sha256:e1",
+                            .size_bytes = 2'100'000,
                             .created_by = "COPY healthz /healthz",
                             .compressed_bytes = {},
                             .shadowed_bytes = {},
                             .base = {}},
-                           {.digest = "sha256:e2", .size_bytes = 0,
+                           {.digest = "sha256:e2",
+                            .size_bytes = 0,
                             .created_by = "/bin/sh -c echo 'a|b' > /x\n&& echo <done> # "
                                           "a very long command line that goes on and on until "
                                           "it must be cut",
                             .compressed_bytes = {},
                             .shadowed_bytes = {},
                             .base = {}}}};
-  evil.metrics = {{"size_bytes", 2'100'000},
-                  {"layers", 2},
-                  {"build_cold_ms", 4'321},
-                  {"ready_ms", 12.4},
-                  {"latency_p50_us", 97.25},
-                  {"latency_p99_us", 180.6},
-                  {"mem_idle_bytes", 1'234'567},
-                  {"errors", 0}};
+  evil.metrics = {{"size_bytes", 2'100'000},     {"layers", 2},
+                  {"build_cold_ms", 4'321},      {"ready_ms", 12.4},
+                  {"latency_p50_us", 97.25},     {"latency_p99_us", 180.6},
+                  {"mem_idle_bytes", 1'234'567}, {"errors", 0}};
   // A rule whose metric this variant lacks: "not measured", never a pass.
   evil.budget.max_compressed_bytes = 1'000'000;
   r.variants.push_back(evil);
@@ -97,24 +95,23 @@ Results golden_results() {
   full.tags = {"write-up"};
   full.image = {.id = "sha256:aaaabbbbccccddddeeee",
                 .tag = "imgbench/full:20261203t181500z-3f9a",
-                .layers = {{.digest = "sha256:f1", .size_bytes = 74'800'000,
+                .layers = {{.digest = "sha256:f1",
+                            .size_bytes = 74'800'000,
                             .created_by = "/bin/sh -c #(nop) ADD file:… in / ",
                             .compressed_bytes = 28'300'000,
                             .shadowed_bytes = 1'376'669,
                             .base = true},
-                           {.digest = "sha256:f2", .size_bytes = 371'200'000,
+                           {.digest = "sha256:f2",
+                            .size_bytes = 371'200'000,
                             .created_by = "/bin/sh -c apt-get install -y build-essential "
                                           "python3-dev python3-pip && pip install aiohttp",
                             .compressed_bytes = 160'000'000,
                             .shadowed_bytes = 0,
                             .base = false}}};
   // No memory and no p99: absent metrics must show as "–", never as 0.
-  full.metrics = {{"size_bytes", 446'000'000},
-                  {"layers", 2},
-                  {"build_cold_ms", 95'300},
-                  {"ready_ms", 812},
-                  {"latency_p50_us", 164.5},
-                  {"errors", 3}};
+  full.metrics = {{"size_bytes", 446'000'000}, {"layers", 2},
+                  {"build_cold_ms", 95'300},   {"ready_ms", 812},
+                  {"latency_p50_us", 164.5},   {"errors", 3}};
   full.samples = {{"ready_ms", {800, 812, 830}}};
   // Load figures, the harness busy enough to be flagged as the bottleneck.
   full.metrics["load_rps"] = 12'345.6;
@@ -135,10 +132,8 @@ Results golden_results() {
   full.metrics["has_shell"] = 1;
   full.metrics["runs_as_root"] = 1;
   // Two rules over (size, root), two met (layers on the line, efficiency).
-  full.budget = {.max_size_bytes = 400'000'000,
-                 .max_layers = 2,
-                 .min_efficiency = 0.99,
-                 .non_root = true};
+  full.budget = {
+      .max_size_bytes = 400'000'000, .max_layers = 2, .min_efficiency = 0.99, .non_root = true};
   full.image.facts = ImageFacts{
       .user = "",
       .exposed_ports = {"8080/tcp"},
@@ -173,9 +168,7 @@ Results golden_results() {
   return r;
 }
 
-TEST(Report, MarkdownMatchesGoldenFile) {
-  expect_golden(markdown(golden_results()), "report.md");
-}
+TEST(Report, MarkdownMatchesGoldenFile) { expect_golden(markdown(golden_results()), "report.md"); }
 
 TEST(Report, CsvMatchesGoldenFile) { expect_golden(csv(golden_results()), "results.csv"); }
 
@@ -315,9 +308,10 @@ TEST(Report, OpenLoopP99FarAboveClosedLoopIsExplainedInOneSentence) {
   steady.metrics["open_p99_us"] = 350;
   r.variants = {stalls, steady};
   const std::string md = markdown(r);
-  const auto at = md.find("**stalls:** the open-loop p99 (91.4 ms) is 15× the closed-loop p99 "
-                          "(6.2 ms) and 20× the same requests timed from their actual send "
-                          "(4.6 ms): the service stalls now and then");
+  const auto at = md.find(
+      "**stalls:** the open-loop p99 (91.4 ms) is 15× the closed-loop p99 "
+      "(6.2 ms) and 20× the same requests timed from their actual send "
+      "(4.6 ms): the service stalls now and then");
   ASSERT_NE(at, std::string::npos) << md;
   EXPECT_EQ(md.find("**steady:**"), std::string::npos) << md;
 }

@@ -114,11 +114,11 @@ Results full_results() {
   failed.reason = "docker build exited 1";
   failed.log_tail = "step 3/5\nerror: ünïcödé\n";
   failed.image.layers = {{.digest = "sha256:bb",
-                           .size_bytes = 0,
-                           .created_by = "",
-                           .compressed_bytes = {},
-                           .shadowed_bytes = {},
-                           .base = {}},
+                          .size_bytes = 0,
+                          .created_by = "",
+                          .compressed_bytes = {},
+                          .shadowed_bytes = {},
+                          .base = {}},
                          {.digest = "sha256:cc",
                           .size_bytes = std::numeric_limits<std::int64_t>::max(),
                           .created_by = "RUN x",
@@ -138,13 +138,13 @@ Results full_results() {
                    .min_efficiency = 0.955,
                    .non_root = false};
   r.variants.push_back(failed);
-  r.variants[0].image.facts = ImageFacts{
-      .user = "65532:65532",
-      .exposed_ports = {"8080/tcp", "9090/udp"},
-      .entrypoint = {"/healthz", "--port=8080"},
-      .cmd = {},
-      .largest_files = {{.path = "/healthz", .size_bytes = 1'048'576, .layer = 0},
-                        {.path = "/etc/pässwd \"x\"", .size_bytes = 0, .layer = 0}}};
+  r.variants[0].image.facts =
+      ImageFacts{.user = "65532:65532",
+                 .exposed_ports = {"8080/tcp", "9090/udp"},
+                 .entrypoint = {"/healthz", "--port=8080"},
+                 .cmd = {},
+                 .largest_files = {{.path = "/healthz", .size_bytes = 1'048'576, .layer = 0},
+                                   {.path = "/etc/pässwd \"x\"", .size_bytes = 0, .layer = 0}}};
   return r;
 }
 
@@ -373,7 +373,8 @@ TEST(Results, EachMistypedFieldNamesItsPath) {
        "variants[0].samples.ready_ms: expected an array of numbers, found 3"},
       {json::json_pointer("/variants/0/samples/ready_ms/1"), "x",
        "variants[0].samples.ready_ms[1]: expected a number, found a string"},
-      {json::json_pointer("/variants/0/budget"), 5, "variants[0].budget: expected an object, found 5"},
+      {json::json_pointer("/variants/0/budget"), 5,
+       "variants[0].budget: expected an object, found 5"},
       {json::json_pointer("/variants/0/budget/max_layers"), 1.5,
        "variants[0].budget.max_layers: expected an integer, found 1.5"},
       {json::json_pointer("/variants/0/budget/non_root"), "yes",
@@ -594,8 +595,8 @@ TEST(WriteFileAtomic, ReadOnlyFolderLeavesTheOriginalIntact) {
   fs::permissions(dir.path(), static_cast<fs::perms>(0555));
   const std::string message = error_of([&] { write_file_atomic(file, "new"); });
   fs::permissions(dir.path(), fs::perms::owner_all, fs::perm_options::add);
-  EXPECT_EQ(message, file.string() + ": cannot create a temporary file in " +
-                         dir.path().string() + ": " + std::strerror(EACCES));
+  EXPECT_EQ(message, file.string() + ": cannot create a temporary file in " + dir.path().string() +
+                         ": " + std::strerror(EACCES));
   EXPECT_EQ(read_text(file), "original");
 }
 

@@ -1,5 +1,6 @@
 // The run folder is published whole or not at all: written in a hidden staging folder, renamed into
-// place, and on a failed write, an interrupt or a replaced --out folder, nothing half-written stays.
+// place, and on a failed write, an interrupt or a replaced --out folder, nothing half-written
+// stays.
 #include "run_folder.hpp"
 
 #include <gtest/gtest.h>
@@ -113,8 +114,8 @@ TEST(RunFolder, FailedWriteNamesTheFileAndLeavesTheEarlierFolderIntact) {
   ::setrlimit(RLIMIT_FSIZE, &saved);
   std::signal(SIGXFSZ, saved_handler);
 
-  EXPECT_EQ(message, (staging_folder(out) / "results.json").string() + ": cannot write: " +
-                         std::strerror(EFBIG));
+  EXPECT_EQ(message, (staging_folder(out) / "results.json").string() +
+                         ": cannot write: " + std::strerror(EFBIG));
   EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"out"});
   EXPECT_EQ(entries(out), std::vector<std::string>{"results.json"});
   EXPECT_EQ(read_text(out / "results.json"), "earlier");

@@ -1,11 +1,11 @@
-// The runner against fake Docker and HTTP: the order of a run, failures as data, guaranteed cleanup.
+// The runner against fake Docker and HTTP: the order of a run, failures as data, guaranteed
+// cleanup.
 #include "runner.hpp"
 
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "fake_docker.hpp"
 
@@ -68,7 +68,8 @@ TEST_F(RunnerTest, MeasuredVariantGetsImageAndLatencyMetrics) {
   EXPECT_EQ(r.metrics.at("stop_ms"), 120);
   EXPECT_EQ(r.metrics.at("build_warm_ms"), 1500);
   EXPECT_EQ(r.metrics.at("create_ms"), 300);
-  EXPECT_EQ(r.metrics.at("app_ready_ms"), -50);  // the fakes disagree; the arithmetic is what counts
+  EXPECT_EQ(r.metrics.at("app_ready_ms"),
+            -50);  // the fakes disagree; the arithmetic is what counts
   EXPECT_EQ(r.metrics.at("mem_peak_bytes"), 6'000'000);
   // The fake answers 1..100 µs: type-7 p50 = 50.5, p99 = 99.01, max = 100.
   EXPECT_DOUBLE_EQ(r.metrics.at("latency_p50_us"), 50.5);
@@ -152,7 +153,7 @@ TEST_F(RunnerTest, LoadPhasesRecordThroughputPercentilesAndHarnessCpu) {
   EXPECT_NEAR(m.at("open_uncorrected_p50_us"), 299.5, 299.5 * 0.004);
   EXPECT_EQ(m.at("load_harness_cpu_pct"), 50);
   EXPECT_EQ(m.at("load_harness_wait_pct"), 25);
-  EXPECT_EQ(m.at("load_errors"), 4);   // summed over repetitions
+  EXPECT_EQ(m.at("load_errors"), 4);  // summed over repetitions
   EXPECT_EQ(m.at("open_late_starts"), 14);
 }
 
@@ -281,9 +282,8 @@ TEST_F(RunnerTest, TheKeepAliveConnectionIsClosedBeforeTheContainerIsStopped) {
   (void)runner.run({make_variant("a")}, options);
   const auto& calls = docker.calls;
   const auto close = std::find(calls.begin(), calls.end(), "close http://ip-of-a:8080/healthz");
-  const auto stop = std::find_if(calls.begin(), calls.end(), [](const std::string& c) {
-    return c.rfind("stop ", 0) == 0;
-  });
+  const auto stop = std::find_if(calls.begin(), calls.end(),
+                                 [](const std::string& c) { return c.rfind("stop ", 0) == 0; });
   ASSERT_NE(close, calls.end());
   ASSERT_NE(stop, calls.end());
   EXPECT_LT(close, stop);
@@ -305,7 +305,8 @@ TEST_F(RunnerTest, SamplesKeepOneValuePerRepetition) {
 }
 
 TEST_F(RunnerTest, BuildFailureIsRecordedAndOthersAreStillMeasured) {
-  docker.build_failures["broken"] = "Step 2/3 : RUN false\nThe command returned a non-zero code: 1\n";
+  docker.build_failures["broken"] =
+      "Step 2/3 : RUN false\nThe command returned a non-zero code: 1\n";
   const auto results = runner.run({make_variant("broken"), make_variant("ok")}, make_options());
   const auto& broken = find(results, "broken");
   EXPECT_EQ(broken.status, VariantStatus::Failed);
@@ -455,7 +456,8 @@ TEST(MatchLayers, UnalignedHistoryKeepsDigestsAndMarksSizesUnknown) {
 }
 
 TEST(RunnerNames, ContainerNameAndImageTagCarryTheRunAndVariant) {
-  EXPECT_EQ(container_name("20261203T181500Z-abcd", "slim", 0), "imgbench-20261203T181500Z-abcd-slim-1");
+  EXPECT_EQ(container_name("20261203T181500Z-abcd", "slim", 0),
+            "imgbench-20261203T181500Z-abcd-slim-1");
   EXPECT_EQ(image_tag("20261203T181500Z-abcd", "slim"), "imgbench/slim:20261203t181500z-abcd");
 }
 

@@ -48,8 +48,8 @@ TEST(Stats, SingleSampleSummaryHasZeroStddev) {
 
 TEST(Stats, TwoSamplesInterpolateLinearly) {
   // x = {10, 20}, h = (2-1)·q = q: result = 10 + q·(20-10).
-  EXPECT_EQ(percentile({10.0, 20.0}, 0.5), 15.0);    // 10 + 0.5·10
-  EXPECT_EQ(percentile({10.0, 20.0}, 0.25), 12.5);   // 10 + 0.25·10
+  EXPECT_EQ(percentile({10.0, 20.0}, 0.5), 15.0);          // 10 + 0.5·10
+  EXPECT_EQ(percentile({10.0, 20.0}, 0.25), 12.5);         // 10 + 0.25·10
   EXPECT_DOUBLE_EQ(*percentile({10.0, 20.0}, 0.9), 19.0);  // 10 + 0.9·10
 }
 

@@ -17,15 +17,12 @@ VariantResult measured(std::string name, std::map<std::string, double> metrics) 
 
 TEST(Summary, ComparesSmallestWithLargestAndNamesTheFastest) {
   Results r;
-  r.variants.push_back(measured("static", {{"size_bytes", 1'060'904},
-                                           {"latency_p50_us", 67.04},
-                                           {"load_rps", 20'734.8}}));
-  r.variants.push_back(measured("fat", {{"size_bytes", 583'209'327},
-                                        {"latency_p50_us", 149.84},
-                                        {"load_rps", 8'945.3}}));
-  r.variants.push_back(measured("slim", {{"size_bytes", 121'988'693},
-                                         {"latency_p50_us", 165.9},
-                                         {"load_rps", 9'312.7}}));
+  r.variants.push_back(measured(
+      "static", {{"size_bytes", 1'060'904}, {"latency_p50_us", 67.04}, {"load_rps", 20'734.8}}));
+  r.variants.push_back(measured(
+      "fat", {{"size_bytes", 583'209'327}, {"latency_p50_us", 149.84}, {"load_rps", 8'945.3}}));
+  r.variants.push_back(measured(
+      "slim", {{"size_bytes", 121'988'693}, {"latency_p50_us", 165.9}, {"load_rps", 9'312.7}}));
   // 583209327 / 1060904 = 549.7 → 550×; 149.84 / 67.04 = 2.235 → 2.2×.
   EXPECT_EQ(summary(r),
             "static is 550× smaller than fat (1.1 MB against 583.2 MB) and answers 2.2× faster at "

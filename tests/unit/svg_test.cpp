@@ -32,8 +32,9 @@ TEST(SvgWriter, EscapesTextTooltipsAndTitle) {
             std::string::npos)
       << doc;
   EXPECT_EQ(doc.find("<script>"), std::string::npos);
-  EXPECT_TRUE(doc.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"ib-chart\" "
-                              "width=\"100\" height=\"50\" viewBox=\"0 0 100 50\""))
+  EXPECT_TRUE(
+      doc.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"ib-chart\" "
+                      "width=\"100\" height=\"50\" viewBox=\"0 0 100 50\""))
       << doc;
   EXPECT_TRUE(doc.ends_with("</svg>\n"));
 }

@@ -19,12 +19,17 @@ TEST(XmlEscape, KeepsValidUtf8AndWhitespace) {
 }
 
 TEST(XmlEscape, ReplacesControlBytesThatXmlForbids) {
-  EXPECT_EQ(xml_escape(std::string("a\0b\x01" "c\x1b", 6)), "a b c ");
+  EXPECT_EQ(xml_escape(std::string("a\0b\x01"
+                                   "c\x1b",
+                                   6)),
+            "a b c ");
 }
 
 TEST(XmlEscape, ReplacesEachInvalidUtf8ByteWithOneReplacementCharacter) {
   const std::string fffd = "\xEF\xBF\xBD";
-  EXPECT_EQ(xml_escape("a\xFF" "b"), "a" + fffd + "b");
+  EXPECT_EQ(xml_escape("a\xFF"
+                       "b"),
+            "a" + fffd + "b");
   // A sequence cut at the end of the text, an overlong "/" and a UTF-16 surrogate.
   EXPECT_EQ(xml_escape("x\xE2\x82"), "x" + fffd + fffd);
   EXPECT_EQ(xml_escape("\xC0\xAF"), fffd + fffd);

@@ -12,7 +12,8 @@
 namespace imgbench {
 namespace {
 
-// A body whose every iteration takes `us` µs by the manual clock and whose repetition reports `p50`.
+// A body whose every iteration takes `us` µs by the manual clock and whose repetition reports
+// `p50`.
 RepetitionTimer::Body fixed(std::vector<std::string>& log, std::string name, double us,
                             std::vector<double> p50s) {
   auto index = std::make_shared<std::size_t>(0);

@@ -4,7 +4,6 @@
 #include "variant.hpp"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <atomic>
@@ -46,9 +45,9 @@ class TempRepo {
   TempRepo() {
     static std::atomic<int> counter{0};
     std::random_device device;
-    root_ = fs::temp_directory_path() /
-            ("imgbench-variant-test-" + std::to_string(getpid()) + "-" +
-             std::to_string(counter++) + "-" + std::to_string(device()));
+    root_ =
+        fs::temp_directory_path() / ("imgbench-variant-test-" + std::to_string(getpid()) + "-" +
+                                     std::to_string(counter++) + "-" + std::to_string(device()));
     fs::create_directories(root_ / "variants");
     fs::create_directories(root_ / "harness");
     root_ = fs::canonical(root_);
@@ -191,8 +190,7 @@ TEST(ParseVariant, UnknownFieldIsAnErrorThatSuggestsTheClosestName) {
   EXPECT_NE(message.find("variants/x/variant.json"), std::string::npos) << message;
   EXPECT_NE(message.find("field 'prot' is not known"), std::string::npos) << message;
   EXPECT_NE(message.find("did you mean 'port'?"), std::string::npos) << message;
-  EXPECT_NE(message.find("known fields: description, context, port"), std::string::npos)
-      << message;
+  EXPECT_NE(message.find("known fields: description, context, port"), std::string::npos) << message;
 }
 
 TEST(ParseVariant, UnknownFieldFarFromEveryNameGetsNoSuggestion) {
@@ -271,8 +269,8 @@ TEST(ParseVariant, ValuesOutOfRangeNameTheFieldAndTheValue) {
        "found the number 1.5"},
       {"budget.min_efficiency", with_description(R"("budget": {"min_efficiency": -0.1})"),
        "found the number -0.1"},
-      {"budget.max_compressed_bytes",
-       with_description(R"("budget": {"max_compressed_bytes": -5})"), "found -5"},
+      {"budget.max_compressed_bytes", with_description(R"("budget": {"max_compressed_bytes": -5})"),
+       "found -5"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.json);
@@ -299,8 +297,7 @@ TEST(ParseVariant, MissingDescriptionIsAnError) {
 }
 
 TEST(ParseVariant, BudgetUnknownKeyIsAnErrorWithSuggestion) {
-  const std::string message =
-      parse_error(with_description(R"("budget": {"max_layer": 3})"), "x");
+  const std::string message = parse_error(with_description(R"("budget": {"max_layer": 3})"), "x");
   EXPECT_NE(message.find("variants/x/variant.json: field 'budget.max_layer' is not known"),
             std::string::npos)
       << message;
@@ -318,8 +315,7 @@ TEST(ParseVariant, NegativeOrZeroBudgetIsAnError) {
             std::string::npos)
       << message;
   message = parse_error(with_description(R"("budget": {"max_layers": 0})"));
-  EXPECT_NE(message.find("budget.max_layers: expected an integer >= 1, found 0"),
-            std::string::npos)
+  EXPECT_NE(message.find("budget.max_layers: expected an integer >= 1, found 0"), std::string::npos)
       << message;
 }
 
@@ -413,8 +409,8 @@ TEST(ParseVariant, EveryProblemInAFileIsReportedAtOnce) {
 // --- variant names -----------------------------------------------------------------------------
 
 TEST(VariantName, AcceptsLowercaseNamesDockerCanTag) {
-  for (const char* name : {"a", "static", "debian-full", "python3.7-alpine", "multi_stage",
-                           "a__b", "a--b", "0"}) {
+  for (const char* name :
+       {"a", "static", "debian-full", "python3.7-alpine", "multi_stage", "a__b", "a--b", "0"}) {
     EXPECT_TRUE(is_valid_variant_name(name)) << name;
   }
   EXPECT_TRUE(is_valid_variant_name(std::string(64, 'a')));
@@ -647,7 +643,7 @@ TEST(FindRepoRoot, FolderWithOnlyVariantsIsNotTheRoot) {
 }
 
 TEST(FindRepoRoot, NoRepositoryAboveIsAnErrorNamingTheStart) {
-  for (fs::path p = fs::canonical(fs::temp_directory_path()); ; p = p.parent_path()) {
+  for (fs::path p = fs::canonical(fs::temp_directory_path());; p = p.parent_path()) {
     if (fs::is_directory(p / "variants") && fs::is_directory(p / "harness")) {
       GTEST_SKIP() << p << " looks like a repository, so nothing under it can be outside one";
     }
