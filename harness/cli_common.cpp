@@ -29,6 +29,15 @@ int terminal_columns() {
   return 80;
 }
 
+// Lines of the terminal on stderr; 0 (no limit) when it does not say.
+int terminal_lines() {
+  winsize size{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0) {
+    return size.ws_row;
+  }
+  return 0;
+}
+
 // cross: the container on CPU 0 and the measuring thread on CPU 1, so neither waits for the other's
 // time slice; same: both on CPU 0 (the lowest loopback latency, MEASURING.md); none: unpinned.
 void apply_placement(const std::string& placement, int cpus, RunParameters& parameters) {
@@ -70,6 +79,7 @@ DisplayOptions display_options(const RunArgs& args) {
       use_color(parse_color_mode(args.color), tty && !args.quiet, std::getenv("NO_COLOR"));
   display.quiet = args.quiet;
   display.width = terminal_columns();
+  display.height = terminal_lines();
   return display;
 }
 

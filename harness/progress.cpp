@@ -249,11 +249,50 @@ std::vector<std::string> ProgressDisplay::rows(milliseconds now) const {
   return out;
 }
 
+std::vector<bool> ProgressDisplay::visible_rows() const {
+  std::vector<bool> visible(rows_.size(), true);
+  if (options_.height <= 0 || rows_.size() + 1 <= static_cast<std::size_t>(options_.height)) {
+    return visible;
+  }
+  // One line for the count of the hidden rows, one for the cursor below the block; at least one
+  // row whatever the terminal says.
+  std::size_t room = static_cast<std::size_t>(std::max(options_.height - 2, 1));
+  std::fill(visible.begin(), visible.end(), false);
+  const auto pick = [&](auto wanted) {
+    for (std::size_t i = 0; i < rows_.size() && room > 0; ++i) {
+      if (!visible[i] && wanted(rows_[i])) {
+        visible[i] = true;
+        --room;
+      }
+    }
+  };
+  pick([](const Row& row) { return row.stage != "waiting" && !is_terminal_stage(row.stage); });
+  pick([](const Row& row) { return row.stage == "waiting"; });
+  pick([](const Row&) { return true; });
+  return visible;
+}
+
 void ProgressDisplay::redraw(milliseconds now, const std::string& log_line, bool force) {
   const std::size_t width = name_width();
   const std::size_t columns = static_cast<std::size_t>(std::max(options_.width, 20) - 1);
+  const std::vector<bool> visible = visible_rows();
   std::string shown;
-  for (const auto& row : rows_) {
+  std::size_t lines = 0;
+  std::size_t hidden_waiting = 0;
+  std::size_t hidden_finished = 0;
+  std::size_t hidden_running = 0;
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    const Row& row = rows_[i];
+    if (!visible[i]) {
+      if (row.stage == "waiting") {
+        ++hidden_waiting;
+      } else if (is_terminal_stage(row.stage)) {
+        ++hidden_finished;
+      } else {
+        ++hidden_running;
+      }
+      continue;
+    }
     std::string line = cut_to_columns(render_row(row, width, now), columns);
     // The stage word starts after "  <name>  "; coloured only when the cut left it whole.
     const std::size_t at = 2 + width + 2;
@@ -263,6 +302,21 @@ void ProgressDisplay::redraw(milliseconds now, const std::string& log_line, bool
       line.insert(at, code);
     }
     shown += kClearLine + line + "\n";
+    ++lines;
+  }
+  if (const std::size_t hidden = hidden_waiting + hidden_finished + hidden_running; hidden > 0) {
+    std::string count = "  … " + std::to_string(hidden) + " more:";
+    auto part = [&count, first = true](std::size_t n, const char* what) mutable {
+      if (n > 0) {
+        count += std::string(first ? " " : ", ") + std::to_string(n) + " " + what;
+        first = false;
+      }
+    };
+    part(hidden_running, "running");
+    part(hidden_waiting, "waiting");
+    part(hidden_finished, "finished");
+    shown += kClearLine + cut_to_columns(count, columns) + "\n";
+    ++lines;
   }
   if (!force && log_line.empty() && shown == last_shown_) {
     return;
@@ -276,7 +330,7 @@ void ProgressDisplay::redraw(milliseconds now, const std::string& log_line, bool
   }
   text += shown;
   out_ << text << std::flush;
-  drawn_ = rows_.size();
+  drawn_ = lines;
   last_shown_ = std::move(shown);
 }
 

@@ -33,6 +33,10 @@ struct DisplayOptions {
   bool color = false;  // failed red, skipped yellow, done green; nothing else
   bool quiet = false;  // plain lines of failures and skips only
   int width = 80;      // terminal columns: a live row is cut to width - 1 so it never wraps
+  // Terminal lines, 0 when unknown. A block taller than height - 1 could not be redrawn in place
+  // (the cursor cannot move above the screen), so it then shows height - 2 rows and one line
+  // counting the rest.
+  int height = 0;
 };
 
 // Today's line: "[  31.6s] static: built — 1060904 bytes, 1 layers" (no newline). With `color`
@@ -85,11 +89,14 @@ class ProgressDisplay {
                                        std::chrono::milliseconds now) const;
   [[nodiscard]] std::size_t name_width() const;
   void redraw(std::chrono::milliseconds now, const std::string& log_line, bool force);
+  // Which rows the block shows: all of them, or when they do not fit, the ones running first, then
+  // the waiting ones, then the finished ones, up to what fits (kept in the run's order).
+  [[nodiscard]] std::vector<bool> visible_rows() const;
 
   std::ostream& out_;
   DisplayOptions options_;
   std::vector<Row> rows_;
-  std::size_t drawn_ = 0;   // rows on screen below which the cursor sits
+  std::size_t drawn_ = 0;   // lines on screen below which the cursor sits
   std::string last_shown_;  // the rows as last drawn, to skip redraws that change nothing
 };
 

@@ -157,6 +157,57 @@ TEST(ProgressDisplay, LiveRowsAreCutToTheTerminalWidthInCharactersNotBytes) {
   EXPECT_EQ(out.str(), "\x1b[2K  s  ready         0s  µµµµµµ\n");
 }
 
+// A terminal of 5 lines holds 3 rows, the count of the rest and the cursor: the running row is
+// shown first, then the waiting ones in order, and the next redraw moves up exactly the 4 lines
+// drawn. (Taller than the screen, the block could not be redrawn in place.)
+TEST(ProgressDisplay, LiveBlockTallerThanTheTerminalShowsWhatFitsAndCountsTheRest) {
+  std::ostringstream out;
+  DisplayOptions options;
+  options.live = true;
+  options.height = 5;
+  ProgressDisplay display(out, options);
+  for (const char* name : {"a", "b", "c", "d", "e", "f"}) {
+    display.add_variant(name);
+  }
+  display.on_event(event("a", "skipped", "no base"), milliseconds(0));
+  out.str("");
+  display.on_event(event("e", "building"), milliseconds(1000));
+  EXPECT_EQ(out.str(),
+            "\x1b[4A"
+            "\x1b[2K  b  waiting\n"
+            "\x1b[2K  c  waiting\n"
+            "\x1b[2K  e  building      0s\n"
+            "\x1b[2K  … 3 more: 2 waiting, 1 finished\n");
+  out.str("");
+  display.tick(milliseconds(2000));
+  EXPECT_EQ(out.str(),
+            "\x1b[4A"
+            "\x1b[2K  b  waiting\n"
+            "\x1b[2K  c  waiting\n"
+            "\x1b[2K  e  building      1s\n"
+            "\x1b[2K  … 3 more: 2 waiting, 1 finished\n");
+}
+
+// Unknown height (0) or one the block fits in: every row, no count line.
+TEST(ProgressDisplay, LiveBlockThatFitsShowsEveryRow) {
+  for (const int height : {0, 4}) {
+    std::ostringstream out;
+    DisplayOptions options;
+    options.live = true;
+    options.height = height;
+    ProgressDisplay display(out, options);
+    for (const char* name : {"a", "b", "c"}) {
+      display.add_variant(name);
+    }
+    display.on_event(event("b", "building"), milliseconds(0));
+    EXPECT_EQ(out.str(),
+              "\x1b[2K  a  waiting\n"
+              "\x1b[2K  b  building      0s\n"
+              "\x1b[2K  c  waiting\n")
+        << "height " << height;
+  }
+}
+
 TEST(ProgressDisplay, LiveWithoutColourHasOnlyCursorAndClearCodes) {
   std::ostringstream out;
   DisplayOptions options;
