@@ -20,6 +20,10 @@ void curl_global_once() {
                  [] { curl_check(curl_global_init(CURL_GLOBAL_DEFAULT), "curl_global_init"); });
 }
 
+long curl_timeout_ms(std::chrono::milliseconds limit) {
+  return static_cast<long>(std::max<std::chrono::milliseconds::rep>(limit.count(), 1));
+}
+
 void curl_check(CURLcode rc, const char* what) {
   if (rc != CURLE_OK) {
     throw Error(std::string("libcurl: ") + what + ": " + curl_easy_strerror(rc));
@@ -110,9 +114,7 @@ CurlPool::CurlPool(const CurlPoolOptions& options) : multi_(curl_multi_init()) {
       rc != CURLUE_OK) {
     throw Error(options.url + ": not a URL libcurl can parse: " + curl_url_strerror(rc));
   }
-  // libcurl's timeouts take whole milliseconds and treat 0 as "no limit": never hand it 0.
-  const long timeout_ms = static_cast<long>(
-      std::max<std::chrono::milliseconds::rep>(options.request_timeout.count(), 1));
+  const long timeout_ms = curl_timeout_ms(options.request_timeout);
   slots_.reserve(static_cast<std::size_t>(options.connections));
   for (int i = 0; i < options.connections; ++i) {
     auto slot = std::make_unique<PoolSlot>();

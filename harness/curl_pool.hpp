@@ -51,6 +51,10 @@ struct CurlMultiDeleter {
 };
 using CurlMulti = std::unique_ptr<CURLM, CurlMultiDeleter>;
 
+// A limit as libcurl's timeout options take it: whole milliseconds, at least 1, since libcurl
+// reads 0 as "no limit".
+[[nodiscard]] long curl_timeout_ms(std::chrono::milliseconds limit);
+
 // Throws imgbench::Error naming `what` and libcurl's text when rc is not OK.
 void curl_check(CURLcode rc, const char* what);
 void curl_check(CURLMcode rc, const char* what);

@@ -18,11 +18,6 @@ using Clock = std::chrono::steady_clock;
 
 void check(CURLcode rc, const char* what) { curl_check(rc, what); }
 
-// libcurl's timeouts take whole milliseconds and treat 0 as "no limit": never hand it 0.
-long to_curl_ms(std::chrono::milliseconds limit) {
-  return static_cast<long>(std::max<std::chrono::milliseconds::rep>(limit.count(), 1));
-}
-
 bool cancelled(const volatile std::sig_atomic_t* cancel) {
   return cancel != nullptr && *cancel != 0;
 }
@@ -60,7 +55,7 @@ class Transfer {
   [[nodiscard]] CURL* get() const { return handle_.get(); }
 
   void set_timeout(std::chrono::milliseconds limit) {
-    const long ms = to_curl_ms(limit);
+    const long ms = curl_timeout_ms(limit);
     check(curl_easy_setopt(handle_.get(), CURLOPT_TIMEOUT_MS, ms), "CURLOPT_TIMEOUT_MS");
     check(curl_easy_setopt(handle_.get(), CURLOPT_CONNECTTIMEOUT_MS, ms),
           "CURLOPT_CONNECTTIMEOUT_MS");
