@@ -249,6 +249,20 @@ std::vector<std::string> ProgressDisplay::rows(milliseconds now) const {
   return out;
 }
 
+namespace {
+
+// What the block's count line and its choice of rows go by.
+enum class RowState { Running, Waiting, Finished };
+
+RowState state_of(std::string_view stage) {
+  if (stage == "waiting") {
+    return RowState::Waiting;
+  }
+  return is_terminal_stage(stage) ? RowState::Finished : RowState::Running;
+}
+
+}  // namespace
+
 std::vector<bool> ProgressDisplay::visible_rows() const {
   std::vector<bool> visible(rows_.size(), true);
   if (options_.height <= 0 || rows_.size() + 1 <= static_cast<std::size_t>(options_.height)) {
@@ -258,17 +272,14 @@ std::vector<bool> ProgressDisplay::visible_rows() const {
   // row whatever the terminal says.
   std::size_t room = static_cast<std::size_t>(std::max(options_.height - 2, 1));
   std::fill(visible.begin(), visible.end(), false);
-  const auto pick = [&](auto wanted) {
+  for (const RowState wanted : {RowState::Running, RowState::Waiting, RowState::Finished}) {
     for (std::size_t i = 0; i < rows_.size() && room > 0; ++i) {
-      if (!visible[i] && wanted(rows_[i])) {
+      if (!visible[i] && state_of(rows_[i].stage) == wanted) {
         visible[i] = true;
         --room;
       }
     }
-  };
-  pick([](const Row& row) { return row.stage != "waiting" && !is_terminal_stage(row.stage); });
-  pick([](const Row& row) { return row.stage == "waiting"; });
-  pick([](const Row&) { return true; });
+  }
   return visible;
 }
 
@@ -284,12 +295,16 @@ void ProgressDisplay::redraw(milliseconds now, const std::string& log_line, bool
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     const Row& row = rows_[i];
     if (!visible[i]) {
-      if (row.stage == "waiting") {
-        ++hidden_waiting;
-      } else if (is_terminal_stage(row.stage)) {
-        ++hidden_finished;
-      } else {
-        ++hidden_running;
+      switch (state_of(row.stage)) {
+        case RowState::Waiting:
+          ++hidden_waiting;
+          break;
+        case RowState::Finished:
+          ++hidden_finished;
+          break;
+        case RowState::Running:
+          ++hidden_running;
+          break;
       }
       continue;
     }
